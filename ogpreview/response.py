@@ -1,0 +1,71 @@
+"""What a fetch returns: the final response, the bytes kept, and how we got there."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from email.message import Message
+
+from multidict import CIMultiDict, CIMultiDictProxy
+
+__all__ = ["FetchResult", "parse_content_type"]
+
+
+def parse_content_type(value: str | None) -> tuple[str | None, str | None]:
+    """``(mime type, charset)`` from a Content-Type header, lower-cased; ``None`` when absent."""
+    if not value:
+        return None, None
+    msg = Message()
+    msg["content-type"] = value
+    mime = msg.get_content_type().lower() if "/" in value.split(";", 1)[0] else None
+    charset = msg.get_param("charset")
+    if isinstance(charset, tuple):  # RFC 2231 form
+        charset = charset[2]
+    text = str(charset).strip().strip("'\"").lower() if charset else None
+    return mime, text or None
+
+
+def _empty_headers() -> CIMultiDictProxy[str]:
+    return CIMultiDictProxy(CIMultiDict())
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FetchResult:
+    """The outcome of one successful fetch.
+
+    ``body`` holds the bytes kept (decompressed). ``complete`` is False when the
+    fetcher stopped reading on purpose: an HTML page past the point extraction needs,
+    an image whose first bytes were enough, a type that is not read at all.
+    """
+
+    url: str
+    status: int
+    headers: CIMultiDictProxy[str] = field(default_factory=_empty_headers)
+    body: bytes = b""
+    complete: bool = True
+    #: The URLs that answered with a redirect, in order; ``url`` is where it ended.
+    redirects: tuple[str, ...] = ()
+    #: The IP address actually dialled for the final hop (None when a pooled
+    #: connection's peer is unknown).
+    peer: str | None = None
+    #: Seconds: ``total`` always; ``connect`` and ``ttfb`` when measured.
+    timings: Mapping[str, float] = field(default_factory=dict)
+
+    @property
+    def content_type(self) -> str | None:
+        """The MIME type from the Content-Type header, lower-cased."""
+        return parse_content_type(self.headers.get("Content-Type"))[0]
+
+    @property
+    def charset(self) -> str | None:
+        """The charset parameter of the Content-Type header, lower-cased."""
+        return parse_content_type(self.headers.get("Content-Type"))[1]
+
+    @property
+    def is_html(self) -> bool:
+        return self.content_type in {"text/html", "application/xhtml+xml"}
+
+    @property
+    def is_image(self) -> bool:
+        ct = self.content_type
+        return ct is not None and ct.startswith("image/")

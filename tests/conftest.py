@@ -1,0 +1,54 @@
+"""Shared test fixtures: the fixtures folder, and a real Redis for the tests that need one."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "fixtures"
+CORPUS = ROOT.parent / "shared" / "corpus"
+REDIS_URL = os.environ.get("OGPREVIEW_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+@pytest.fixture
+def fixtures_dir() -> Path:
+    return FIXTURES
+
+
+@pytest.fixture
+async def redis_url() -> AsyncIterator[str]:
+    """The test Redis URL; skips when Redis is absent, except under CI=true where it fails."""
+    import redis.asyncio as aioredis
+
+    client = aioredis.from_url(REDIS_URL)
+    try:
+        await client.ping()
+    except Exception as exc:  # any connection failure means "no Redis here"
+        await client.aclose()
+        if IN_CI:
+            pytest.fail(f"Redis is required under CI=true but {REDIS_URL} did not answer: {exc}")
+        pytest.skip(f"no Redis at {REDIS_URL}")
+    await client.aclose()
+    yield REDIS_URL
+
+
+@pytest.fixture
+async def redis_prefix(redis_url: str) -> AsyncIterator[str]:
+    """A key prefix unique to one test; every key under it is deleted afterwards."""
+    import redis.asyncio as aioredis
+
+    prefix = f"ogpreview-test:{uuid.uuid4().hex}:"
+    yield prefix
+    client = aioredis.from_url(redis_url)
+    try:
+        keys = [key async for key in client.scan_iter(match=prefix + "*", count=500)]
+        if keys:
+            await client.delete(*keys)
+    finally:
+        await client.aclose()
