@@ -18,6 +18,7 @@ from ogpreview.errors import (
     TooManyRedirects,
     UnsupportedContent,
 )
+from ogpreview.extractor import extract
 from ogpreview.response import FetchResult
 from ogpreview.settings import Settings, __version__
 
@@ -39,4 +40,5 @@ __all__ = [
     "TooManyRedirects",
     "UnsupportedContent",
     "__version__",
+    "extract",
 ]

@@ -1,0 +1,680 @@
+"""The extraction rules: per card field, an ordered list of small rules, most specific first.
+
+Each rule is a generator of raw candidates read from a :class:`~ogpreview.document.Page`;
+the field's validator turns a raw candidate into a value or rejects it, and the first value
+accepted wins. A rule that raises is logged and skipped; it never fails the card.
+:data:`PRECEDENCE` below is the one place where source precedence is stated.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from ogpreview.absurl import absolutize, host_of, same_site
+from ogpreview.card import Image
+from ogpreview.document import Page
+from ogpreview.text import clean_text
+
+__all__ = ["PRECEDENCE", "Context", "first_value"]
+
+log = logging.getLogger(__name__)
+
+TITLE_LIMIT = 300
+DESCRIPTION_LIMIT = 300
+SITE_NAME_LIMIT = 100
+AUTHOR_LIMIT = 200
+SHORT_LIMIT = 100
+#: A body paragraph shorter than this is not "substantial" (menus, captions, bylines).
+MIN_PARAGRAPH_CHARS = 80
+#: An ``<img>`` smaller than this on either side is an icon, not a preview image.
+MIN_IMG_SIDE = 50
+MAX_IMAGE_SIDE = 100_000
+#: The body text summary reads at most this many characters of text nodes.
+BODY_TEXT_BUDGET = 4_000
+#: Images considered by the largest-``<img>`` rule.
+MAX_IMGS_SCANNED = 500
+
+_NON_CONTENT = frozenset(
+    {"nav", "header", "footer", "aside", "script", "style", "noscript", "template", "form",
+     "svg", "button", "select", "option", "iframe", "object", "canvas", "head", "title"}
+)  # fmt: skip
+_TRACKING_PATHS = ("/pixel.gif", "/spacer.gif", "/blank.gif", "/1x1.gif", "/transparent.gif", "/tr")
+_NON_IMAGE_EXTENSIONS = frozenset(
+    {".mp4", ".webm", ".mov", ".m3u8", ".mp3", ".ogg", ".wav", ".pdf", ".zip", ".html",
+     ".htm", ".js", ".css", ".json", ".txt", ".m4a", ".avi", ".mkv", ".flv"}
+)  # fmt: skip
+_NOT_CONTENT_TYPES = frozenset(
+    {"organization", "corporation", "newsmediaorganization", "website", "person",
+     "breadcrumblist", "listitem", "searchaction", "imageobject", "brand", "place",
+     "postaladdress", "contactpoint", "sitenavigationelement", "wpheader", "wpfooter",
+     "wpsidebar", "rating", "aggregaterating", "offer", "country", "entrypoint",
+     "readaction", "localbusiness"}
+)  # fmt: skip
+_INT_PREFIX = re.compile(r"\s*(\d{1,9})(?:\.\d+)?\s*(?:px)?\s*$", re.IGNORECASE)
+_SIZES = re.compile(r"(\d+)\s*[xX×]\s*(\d+)")
+_HANDLE = re.compile(r"^@?([A-Za-z0-9_]{1,50})$")
+
+
+@dataclass(slots=True)
+class Context:
+    """What the rules share for one page: the page and the URL relative links resolve against."""
+
+    page: Page
+    url: str
+    base: str
+
+    def resolve(self, href: str | None) -> str | None:
+        return absolutize(self.base, href)
+
+
+@dataclass(frozen=True, slots=True)
+class RawImage:
+    url: str | None
+    width: Any = None
+    height: Any = None
+    alt: str | None = None
+    type: str | None = None
+
+
+Rule = Callable[[Context], Iterable[Any]]
+Validator = Callable[[Context, Any], Any]
+
+
+# --- small readers -------------------------------------------------------------------
+
+
+def _metas(*keys: str) -> Rule:
+    def rule(ctx: Context) -> Iterator[str]:
+        for key in keys:
+            yield from ctx.page.meta(key)
+
+    rule.__name__ = "meta:" + ",".join(keys)
+    return rule
+
+
+def _types(obj: dict[str, Any]) -> set[str]:
+    kind = obj.get("@type")
+    kinds = kind if isinstance(kind, list) else [kind]
+    return {str(k).lower() for k in kinds if isinstance(k, str)}
+
+
+def _jsonld(key: str, *, content_only: bool = False) -> Rule:
+    def rule(ctx: Context) -> Iterator[Any]:
+        for obj in ctx.page.jsonld:
+            if content_only and _types(obj) & _NOT_CONTENT_TYPES:
+                continue
+            if key in obj:
+                yield obj[key]
+
+    rule.__name__ = f"jsonld:{key}"
+    return rule
+
+
+def _name_of(value: Any) -> Iterator[str]:
+    """Names from a JSON-LD person/organisation: a string, an object with ``name``, a list."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        name = value.get("name")
+        if isinstance(name, str):
+            yield name
+    elif isinstance(value, list):
+        for item in value[:10]:
+            yield from _name_of(item)
+
+
+def _html_title(ctx: Context) -> Iterator[str | None]:
+    yield ctx.page.title
+
+
+def _first_h1(ctx: Context) -> Iterator[str]:
+    body = ctx.page.body
+    if body is None:
+        return
+    for h1 in body.iter("h1"):
+        yield "".join(h1.itertext())
+        return
+
+
+def _in_content(el: Any) -> bool:
+    return not any(anc.tag in _NON_CONTENT for anc in el.iterancestors())
+
+
+def _first_paragraph(ctx: Context) -> Iterator[str]:
+    body = ctx.page.body
+    if body is None:
+        return
+    for p in body.iter("p"):
+        text = clean_text("".join(p.itertext()))
+        if text and len(text) >= MIN_PARAGRAPH_CHARS and _in_content(p):
+            yield text
+            return
+
+
+def _body_text(ctx: Context) -> Iterator[str]:
+    """The page's visible text, boilerplate skipped: the last resort for a description."""
+    body = ctx.page.body
+    if body is None:
+        return
+    parts: list[str] = []
+    size = 0
+    skip_depth: list[Any] = []
+    for event, el in _walk(body):
+        if event == "start":
+            if isinstance(el.tag, str) and el.tag in _NON_CONTENT:
+                skip_depth.append(el)
+            elif not skip_depth and el.text:
+                parts.append(el.text)
+                size += len(el.text)
+        else:
+            if skip_depth and skip_depth[-1] is el:
+                skip_depth.pop()
+            if not skip_depth and el.tail and el is not body:
+                parts.append(el.tail)
+                size += len(el.tail)
+        if size > BODY_TEXT_BUDGET:
+            break
+    yield " ".join(parts)
+
+
+def _walk(root: Any) -> Iterator[tuple[str, Any]]:
+    """Start/end events over a tree without recursion (pages nest 100,000 deep)."""
+    stack: list[tuple[Any, Iterator[Any]]] = [(root, iter(root))]
+    yield "start", root
+    while stack:
+        el, children = stack[-1]
+        child = next(children, None)
+        if child is None:
+            stack.pop()
+            yield "end", el
+        elif isinstance(child.tag, str):
+            yield "start", child
+            stack.append((child, iter(child)))
+        elif child.tail:  # a comment or processing instruction: only its tail is text
+            yield "end", child
+
+
+# --- images ----------------------------------------------------------------------------
+
+_OG_IMAGE_URL_KEYS = ("og:image", "og:image:url")
+_OG_IMAGE_PROPS = {
+    "og:image:secure_url": "secure_url",
+    "og:image:width": "width",
+    "og:image:height": "height",
+    "og:image:alt": "alt",
+    "og:image:type": "type",
+}
+
+
+def _og_images(ctx: Context) -> Iterator[RawImage]:
+    """og:image groups: each og:image (or og:image:url) starts one; its structured
+    properties follow it. Within a group secure_url is preferred."""
+    groups: list[dict[str, str]] = []
+    for key, value, _ in ctx.page.metas:
+        if key in _OG_IMAGE_URL_KEYS:
+            slot, other = ("url", "og_url") if key == "og:image" else ("og_url", "url")
+            # og:image and og:image:url name the same image (ogp.me); a repeat starts a new one.
+            current = groups[-1] if groups else None
+            if current is None or slot in current or current.get(other, value) != value:
+                groups.append({})
+            groups[-1][slot] = value
+        elif key in _OG_IMAGE_PROPS:
+            if not groups:
+                groups.append({})
+            groups[-1].setdefault(_OG_IMAGE_PROPS[key], value)
+    for group in groups:
+        for url_key in ("secure_url", "og_url", "url"):
+            if group.get(url_key):
+                yield RawImage(
+                    group[url_key],
+                    group.get("width"),
+                    group.get("height"),
+                    group.get("alt"),
+                    group.get("type"),
+                )
+
+
+def _twitter_images(ctx: Context) -> Iterator[RawImage]:
+    alt = next(ctx.page.meta("twitter:image:alt"), None)
+    width = next(ctx.page.meta("twitter:image:width"), None)
+    height = next(ctx.page.meta("twitter:image:height"), None)
+    for key in ("twitter:image", "twitter:image:src"):
+        for value in ctx.page.meta(key):
+            yield RawImage(value, width, height, alt)
+
+
+def _jsonld_image_values(value: Any, depth: int = 0) -> Iterator[RawImage]:
+    if depth > 3:
+        return
+    if isinstance(value, str):
+        yield RawImage(value)
+    elif isinstance(value, dict):
+        url = value.get("url") or value.get("contentUrl")
+        if isinstance(url, list):
+            url = url[0] if url else None
+        if isinstance(url, str):
+            caption = value.get("caption")
+            yield RawImage(
+                url,
+                value.get("width"),
+                value.get("height"),
+                caption if isinstance(caption, str) else None,
+            )
+    elif isinstance(value, list):
+        for item in value[:20]:
+            yield from _jsonld_image_values(item, depth + 1)
+
+
+def _jsonld_images(ctx: Context) -> Iterator[RawImage]:
+    for key in ("image", "thumbnailUrl"):
+        for value in _jsonld(key, content_only=True)(ctx):
+            yield from _jsonld_image_values(value)
+
+
+def _link_image_src(ctx: Context) -> Iterator[RawImage]:
+    for attrs in ctx.page.links_with_rel("image_src"):
+        yield RawImage(attrs.get("href"))
+
+
+def _itemprop_images(ctx: Context) -> Iterator[RawImage]:
+    for value in ctx.page.meta("image"):
+        yield RawImage(value)
+    for attrs in ctx.page.links:
+        if (attrs.get("itemprop") or "").lower() == "image":
+            yield RawImage(attrs.get("href"))
+    body = ctx.page.body
+    if body is None:
+        return
+    for el in body.iterfind(".//*[@itemprop]"):
+        if el.get("itemprop", "").strip().lower() == "image":
+            src = _img_src(el) if el.tag == "img" else (el.get("content") or el.get("href"))
+            yield RawImage(src, el.get("width"), el.get("height"), el.get("alt"))
+
+
+def _img_src(img: Any) -> str | None:
+    # Lazy loaders keep the real image in data-*; ``src`` then holds a placeholder.
+    for attr in ("data-src", "data-lazy-src", "data-original", "src"):
+        value = img.get(attr)
+        if value and value.strip():
+            return str(value)
+    return None
+
+
+def _largest_img(ctx: Context) -> Iterator[RawImage]:
+    body = ctx.page.body
+    if body is None:
+        return
+    best: tuple[int, Any, int, int] | None = None
+    for count, img in enumerate(body.iter("img")):
+        if count >= MAX_IMGS_SCANNED:
+            break
+        width, height = _dimension(img.get("width")), _dimension(img.get("height"))
+        if width is None or height is None or width < MIN_IMG_SIDE or height < MIN_IMG_SIDE:
+            continue
+        if best is None or width * height > best[0]:
+            best = (width * height, img, width, height)
+    if best is not None:
+        _, img, width, height = best
+        yield RawImage(_img_src(img), width, height, img.get("alt"))
+
+
+def _video_poster(ctx: Context) -> Iterator[RawImage]:
+    body = ctx.page.body
+    if body is None:
+        return
+    for video in body.iter("video"):
+        yield RawImage(video.get("poster"))
+
+
+def _first_img(ctx: Context) -> Iterator[RawImage]:
+    """Any ``<img>`` not declared smaller than an icon: the last resort (as Synapse does)."""
+    body = ctx.page.body
+    if body is None:
+        return
+    for count, img in enumerate(body.iter("img")):
+        if count >= MAX_IMGS_SCANNED:
+            break
+        width, height = _dimension(img.get("width")), _dimension(img.get("height"))
+        if (width is not None and width < MIN_IMG_SIDE) or (
+            height is not None and height < MIN_IMG_SIDE
+        ):
+            continue
+        yield RawImage(_img_src(img), img.get("width"), img.get("height"), img.get("alt"))
+
+
+def _dimension(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        number = int(value)
+    elif isinstance(value, str):
+        match = _INT_PREFIX.match(value)
+        if not match:
+            return None
+        number = int(match.group(1))
+    elif isinstance(value, dict):  # schema.org QuantitativeValue
+        return _dimension(value.get("value"))
+    else:
+        return None
+    return number if 0 < number <= MAX_IMAGE_SIDE else None
+
+
+def _accept_image(ctx: Context, raw: Any) -> Image | None:
+    if not isinstance(raw, RawImage) or not isinstance(raw.url, str):
+        return None
+    url = ctx.resolve(raw.url)
+    if url is None:
+        return None
+    path = urlsplit(url).path.lower()
+    if path.endswith(_TRACKING_PATHS):
+        return None
+    dot = path.rfind(".")
+    if dot > path.rfind("/") and path[dot:] in _NON_IMAGE_EXTENSIONS:
+        return None
+    width, height = _dimension(raw.width), _dimension(raw.height)
+    for declared in (raw.width, raw.height):
+        # A declared 1 px side is a tracking pixel, whatever the other side says.
+        if declared is not None and str(declared).strip() in ("0", "1", "1px"):
+            return None
+    mime = clean_text(raw.type, limit=SHORT_LIMIT) if isinstance(raw.type, str) else None
+    return Image(
+        url=url,
+        width=width,
+        height=height,
+        alt=clean_text(raw.alt, limit=TITLE_LIMIT) if isinstance(raw.alt, str) else None,
+        type=mime.lower() if mime else None,
+    )
+
+
+# --- other fields ---------------------------------------------------------------------
+
+
+def _link_hrefs(*rels: str) -> Rule:
+    def rule(ctx: Context) -> Iterator[str | None]:
+        for attrs in ctx.page.links_with_rel(*rels):
+            yield attrs.get("href")
+
+    rule.__name__ = "link:" + ",".join(rels)
+    return rule
+
+
+def _page_url(ctx: Context) -> Iterator[str]:
+    yield ctx.url
+
+
+def _og_url(ctx: Context) -> Iterator[str]:
+    # og:url is the page's declared identity for sharing, and legitimately names another
+    # host after a move or on a custom domain (twitter.com/x.com, substack domains).
+    yield from ctx.page.meta("og:url")
+
+
+def _canonical_link(ctx: Context) -> Iterator[str]:
+    # rel=canonical is often copied from templates or points at a syndication source; one
+    # on another site than the page is not trusted.
+    for href in _link_hrefs("canonical")(ctx):
+        url = ctx.resolve(href)
+        if url is not None and same_site(url, ctx.url):
+            yield url
+
+
+_APP_NAME_KEYS = (
+    "al:ios:app_name",
+    "al:android:app_name",
+    "al:ipad:app_name",
+    "al:iphone:app_name",
+    "twitter:app:name:iphone",
+    "twitter:app:name:ipad",
+    "twitter:app:name:googleplay",
+)
+_TITLE_SEPARATORS = re.compile(r"\s+(?:[|\-–—·•:»«/]|::)\s+")
+_NON_ALNUM = re.compile(r"[\W_]+")
+#: A squashed name shorter than this matches too many hosts by accident.
+MIN_HOST_MATCH = 4
+
+
+def _named_metas(*keys: str) -> Rule:
+    """Meta values that name something, not a URL or a bare domain."""
+
+    def rule(ctx: Context) -> Iterator[str]:
+        for key in keys:
+            for value in ctx.page.meta(key):
+                if not _looks_like_address(value):
+                    yield value
+
+    rule.__name__ = "named:" + ",".join(keys)
+    return rule
+
+
+def _looks_like_address(value: str) -> bool:
+    text = value.strip().lower()
+    return text.startswith(("http://", "https://", "//", "www.")) or bool(
+        re.fullmatch(r"[a-z0-9-]+(?:\.[a-z0-9-]+)+", text)
+    )
+
+
+def _title_segment_naming_host(ctx: Context) -> Iterator[str]:
+    """The part of ``<title>`` ("Article | Site") that names the page's host."""
+    title = clean_text(ctx.page.title)
+    if not title:
+        return
+    labels = [_NON_ALNUM.sub("", label) for label in host_of(ctx.url).split(".")[:-1]]
+    labels = [label for label in labels if len(label) >= MIN_HOST_MATCH]
+    segments = _TITLE_SEPARATORS.split(title)
+    if len(segments) < 2 or not labels:
+        return
+    for segment in segments:
+        squashed = _NON_ALNUM.sub("", segment.lower())
+        if len(squashed) < MIN_HOST_MATCH:
+            continue
+        if any(squashed in label or label in squashed for label in labels):
+            yield segment
+
+
+def _host_name(ctx: Context) -> Iterator[str]:
+    host = host_of(ctx.url)
+    if host.startswith("xn--") or ".xn--" in host:
+        with contextlib.suppress(UnicodeError):
+            host = host.encode("ascii").decode("idna")
+    yield host
+
+
+def _jsonld_names(key: str) -> Rule:
+    def rule(ctx: Context) -> Iterator[str]:
+        for value in _jsonld(key)(ctx):
+            yield from _name_of(value)
+
+    rule.__name__ = f"jsonld:{key}.name"
+    return rule
+
+
+def _handle(key: str) -> Rule:
+    def rule(ctx: Context) -> Iterator[str]:
+        for value in ctx.page.meta(key):
+            match = _HANDLE.match(value.strip())
+            if match:
+                yield match.group(1)
+
+    rule.__name__ = f"handle:{key}"
+    return rule
+
+
+def _article_author(ctx: Context) -> Iterator[str]:
+    for value in ctx.page.meta("article:author"):
+        if not value.strip().lower().startswith(("http://", "https://", "//", "www.")):
+            yield value
+
+
+def _time_published(ctx: Context) -> Iterator[str | None]:
+    yield ctx.page.time_published
+
+
+def _html_lang(ctx: Context) -> Iterator[str | None]:
+    yield ctx.page.lang
+
+
+def _theme_color(ctx: Context) -> Iterator[str]:
+    tags = [(v, attrs) for k, v, attrs in ctx.page.metas if k == "theme-color"]
+    for value, attrs in tags:
+        if "media" not in attrs:
+            yield value
+    for value, _ in tags:
+        yield value
+
+
+_ICON_RELS = ("icon", "apple-touch-icon", "apple-touch-icon-precomposed")
+
+
+def _icon_size(attrs: dict[str, str]) -> int:
+    sizes = (attrs.get("sizes") or "").lower()
+    if "any" in sizes.split():
+        return MAX_IMAGE_SIDE
+    return max((int(w) for w, _ in _SIZES.findall(sizes)), default=0)
+
+
+def _favicons(ctx: Context) -> Iterator[str | None]:
+    icons = list(ctx.page.links_with_rel(*_ICON_RELS))
+    # Largest declared size first; sorted() is stable, so ties keep document order.
+    for attrs in sorted(icons, key=_icon_size, reverse=True):
+        yield attrs.get("href")
+
+
+def _favicon_default(ctx: Context) -> Iterator[str]:
+    yield "/favicon.ico"
+
+
+def _oembed_links(ctx: Context) -> Iterator[str | None]:
+    for attrs in ctx.page.links_with_rel("alternate"):
+        if (attrs.get("type") or "").strip().lower() in (
+            "application/json+oembed",
+            "text/json+oembed",
+        ):
+            yield attrs.get("href")
+
+
+# --- validators -------------------------------------------------------------------------
+
+
+def _text(limit: int) -> Validator:
+    def accept(ctx: Context, raw: Any) -> str | None:
+        return clean_text(raw, limit=limit) if isinstance(raw, str) else None
+
+    return accept
+
+
+def _absolute(ctx: Context, raw: Any) -> str | None:
+    return ctx.resolve(raw) if isinstance(raw, str) else None
+
+
+def _favicon(ctx: Context, raw: Any) -> str | None:
+    if raw == "/favicon.ico":  # the default lives at the site's root, whatever <base> says
+        return absolutize(ctx.url, raw)
+    return _absolute(ctx, raw)
+
+
+def _lower_text(ctx: Context, raw: Any) -> str | None:
+    value = clean_text(raw, limit=SHORT_LIMIT) if isinstance(raw, str) else None
+    return value.lower() if value else None
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    rules: tuple[Rule, ...]
+    accept: Validator
+
+
+#: Source precedence, once: for each card field its rules in order, and its validator.
+PRECEDENCE: dict[str, Field] = {
+    "title": Field(
+        (
+            _metas("og:title"),
+            _metas("twitter:title"),
+            _jsonld("headline"),
+            _jsonld("name", content_only=True),
+            _html_title,
+            _first_h1,
+        ),
+        _text(TITLE_LIMIT),
+    ),
+    "description": Field(
+        (
+            _metas("og:description"),
+            _metas("twitter:description"),
+            _metas("description"),
+            _jsonld("description", content_only=True),
+            _first_paragraph,
+            _body_text,
+        ),
+        _text(DESCRIPTION_LIMIT),
+    ),
+    "image": Field(
+        (
+            _og_images,
+            _twitter_images,
+            _jsonld_images,
+            _link_image_src,
+            _itemprop_images,
+            _largest_img,
+            _video_poster,
+            _first_img,
+        ),
+        _accept_image,
+    ),
+    "site_name": Field(
+        (
+            _metas("og:site_name"),
+            _metas("application-name"),
+            _jsonld_names("publisher"),
+            _named_metas("publisher"),
+            _named_metas(*_APP_NAME_KEYS),
+            _title_segment_naming_host,
+            _handle("twitter:site"),
+            _host_name,
+        ),
+        _text(SITE_NAME_LIMIT),
+    ),
+    "url": Field((_og_url, _canonical_link, _page_url), _absolute),
+    "type": Field((_metas("og:type"),), _lower_text),
+    "locale": Field((_metas("og:locale"), _html_lang), _text(SHORT_LIMIT)),
+    "author": Field(
+        (
+            _metas("author"),
+            _jsonld_names("author"),
+            _article_author,
+            _handle("twitter:creator"),
+        ),
+        _text(AUTHOR_LIMIT),
+    ),
+    "published_time": Field(
+        (
+            _metas("article:published_time"),
+            _jsonld("datePublished"),
+            _metas("datepublished"),
+            _metas("date", "pubdate", "publishdate", "dc.date", "dcterms.created"),
+            _time_published,
+        ),
+        _text(SHORT_LIMIT),
+    ),
+    "theme_color": Field((_theme_color,), _text(SHORT_LIMIT)),
+    "favicon": Field((_favicons, _favicon_default), _favicon),
+    "oembed_url": Field((_oembed_links,), _absolute),
+}
+
+
+def first_value(ctx: Context, name: str) -> Any:
+    """The first candidate of field ``name`` that its validator accepts, or None."""
+    field = PRECEDENCE[name]
+    for rule in field.rules:
+        try:
+            for raw in rule(ctx):
+                value = field.accept(ctx, raw)
+                if value is not None:
+                    return value
+        except Exception:  # a broken rule must never cost the card
+            log.warning("extraction rule %s failed on %s", rule.__name__, ctx.url, exc_info=True)
+    return None

@@ -1,0 +1,47 @@
+"""Cleaning and bounding the text a page gives us."""
+
+from __future__ import annotations
+
+import html
+import re
+
+__all__ = ["clean_text", "truncate"]
+
+ELLIPSIS = "…"
+
+# C0/C1 controls and invisible format characters a title should never carry.
+_INVISIBLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200d\u2060\ufeff]")
+_SPACE = re.compile(r"\s+")
+_ENTITY = re.compile(r"&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+#: Longest raw input worth cleaning; anything beyond is cut first so a 1 MB title costs nothing.
+RAW_TEXT_CAP = 20_000
+
+
+def clean_text(value: str | None, *, limit: int | None = None) -> str | None:
+    """Collapse white space, drop control characters, decode stray entities; None if empty.
+
+    Parsers decode entities once; sites that escape twice ("It&amp;#39;s") still show a
+    clean quote. ``limit`` cuts the result on a word boundary.
+    """
+    if not value:
+        return None
+    if len(value) > RAW_TEXT_CAP:
+        value = value[:RAW_TEXT_CAP]
+    if "&" in value and _ENTITY.search(value):
+        value = html.unescape(value)
+    value = _SPACE.sub(" ", _INVISIBLE.sub("", value)).strip()
+    if not value:
+        return None
+    return truncate(value, limit) if limit is not None else value
+
+
+def truncate(text: str, limit: int) -> str:
+    """Cut ``text`` to at most ``limit`` characters plus an ellipsis, on a word boundary
+    when one falls in the last third."""
+    if len(text) <= limit:
+        return text
+    cut = text[:limit]
+    space = cut.rfind(" ")
+    if space > limit * 2 // 3:
+        cut = cut[:space]
+    return cut.rstrip(" ,;:-–—") + ELLIPSIS
