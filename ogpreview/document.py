@@ -50,11 +50,19 @@ _TAG = re.compile(
     rb"|(meta|link|base|html|body|time)\b([^>]*)>)",
     re.IGNORECASE,
 )
+# The body is read by one lighter pattern: only the tags extraction takes from a body. It
+# does not step over comments and scripts one by one (that costs more than it saves there).
+_BODY_TAG = re.compile(
+    rb"<(?:(meta|link|time)\b([^>]*)>|(script)\b([^>]*ld\+json[^>]*)>|(title)\b[^>]*>)",
+    re.IGNORECASE,
+)
 _BLOCK_END = {
     name: re.compile(rb"</" + name + rb"\s*>", re.IGNORECASE)
     for name in (b"script", b"style", b"svg", b"title", b"textarea")
 }
-_ATTR = re.compile(rb"""([^\s"'=<>/]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+)))?""")
+_ATTR = re.compile(r"""([^\s"'=<>/]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+)))?""")
+# The <link> tags a rule reads; stylesheets, preloads and preconnects (most links) are not.
+_USEFUL_LINK = re.compile(rb"canonical|icon|image_src|oembed|itemprop", re.IGNORECASE)
 _LDJSON_TYPE = re.compile(rb"""type\s*=\s*["']?\s*application/ld\+json""", re.IGNORECASE)
 _CDATA = re.compile(r"<!\[CDATA\[|\]\]>")
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*>", re.IGNORECASE)
@@ -108,18 +116,72 @@ class Page:
         return data.decode(self.encoding, "replace")
 
     def _attrs(self, raw: bytes) -> dict[str, str]:
+        text = self.decode(raw)
         out: dict[str, str] = {}
-        for name, dq, sq, bare in _ATTR.findall(raw):
-            key = name.decode("latin-1").lower()
+        for name, dq, sq, bare in _ATTR.findall(text):
+            key = name.lower()
             if key not in out:
-                value = dq or sq or bare
-                text = self.decode(value) if value else ""
-                out[key] = html.unescape(text) if "&" in text else text
+                out[key] = dq or sq or bare
+        if "&" in text:
+            return {k: html.unescape(v) if "&" in v else v for k, v in out.items()}
         return out
 
     # --- reading ---------------------------------------------------------------------
 
     def _scan(self) -> None:
+        self._scan_head()
+        if self._body_start:
+            self._scan_body(self._body_start)
+
+    def _scan_body(self, pos: int) -> None:
+        raw = self.raw
+        for m in _BODY_TAG.finditer(raw, pos):
+            tag, tag_attrs, script, script_attrs, title = m.groups()
+            if tag is not None:
+                self._take_tag(tag.lower(), tag_attrs)
+            elif script is not None:
+                self._take_block(b"script", script_attrs, m.end())
+            elif title is not None and self.title is None:
+                self._take_block(b"title", b"", m.end())
+            if self._tag_count > MAX_TAGS and len(self.jsonld_texts) >= MAX_JSONLD_BLOCKS:
+                break
+
+    def _take_tag(self, name: bytes, tag_attrs: bytes) -> None:
+        if name in (b"meta", b"link"):
+            self._tag_count += 1
+            if self._tag_count <= MAX_TAGS and (name == b"meta" or _USEFUL_LINK.search(tag_attrs)):
+                self._add_tag(name, self._attrs(tag_attrs))
+        elif name == b"time":
+            if self.time_published is None and b"datePublished" in tag_attrs:
+                attrs = self._attrs(tag_attrs)
+                if attrs.get("itemprop", "").strip() == "datePublished":
+                    self.time_published = attrs.get("datetime") or None
+        elif name == b"base":
+            if self.base_href is None:
+                self.base_href = self._attrs(tag_attrs).get("href") or None
+        elif name == b"html" and self.lang is None:
+            attrs = self._attrs(tag_attrs)
+            self.lang = attrs.get("lang") or attrs.get("xml:lang") or None
+
+    def _take_block(self, kind: bytes, attrs: bytes, pos: int) -> int:
+        """Read a script/style/svg/title/textarea element opened before ``pos``; returns
+        where it ends."""
+        raw = self.raw
+        # Most of a modern page is inline script: a plain find crosses it at memchr
+        # speed; the case-insensitive regex is the fallback for "</SCRIPT>".
+        found = raw.find(b"</" + kind, pos)
+        close = _BLOCK_END[kind].search(raw, found if found >= 0 else pos)
+        content_end = len(raw) if close is None else close.start()
+        if kind == b"script":
+            if _LDJSON_TYPE.search(attrs):
+                self._add_jsonld(raw[pos : min(content_end, pos + MAX_JSONLD_BYTES)])
+        elif kind == b"title" and self.title is None:
+            text = self.decode(raw[pos : min(content_end, pos + MAX_TITLE_BYTES)])
+            self.title = html.unescape(text) if "&" in text else text
+        return len(raw) if close is None else close.end()
+
+    def _scan_head(self) -> None:
+        """Everything before ``<body>``, stepping over comments, scripts, styles and SVG."""
         raw = self.raw
         search = _TAG.search
         pos = 0
@@ -128,41 +190,15 @@ class Page:
             pos = m.end()
             if tag is not None:
                 name = tag.lower()
-                if name in (b"meta", b"link"):
-                    self._tag_count += 1
-                    if self._tag_count <= MAX_TAGS:
-                        self._add_tag(name, self._attrs(tag_attrs))
-                elif name == b"base":
-                    if self.base_href is None:
-                        self.base_href = self._attrs(tag_attrs).get("href") or None
-                elif name == b"html":
-                    if self.lang is None:
-                        attrs = self._attrs(tag_attrs)
-                        self.lang = attrs.get("lang") or attrs.get("xml:lang") or None
-                elif name == b"time":
-                    if self.time_published is None and b"datePublished" in tag_attrs:
-                        attrs = self._attrs(tag_attrs)
-                        if attrs.get("itemprop", "").strip() == "datePublished":
-                            self.time_published = attrs.get("datetime") or None
-                elif not self._body_start:
+                if name == b"body":
                     self._body_start = m.start()
+                    return
+                self._take_tag(name, tag_attrs)
             elif comment is not None:
                 end = raw.find(b"-->", pos)
                 pos = len(raw) if end < 0 else end + 3
             else:
-                kind = block.lower()
-                # Most of a modern page is inline script: a plain find crosses it at memchr
-                # speed; the case-insensitive regex is the fallback for "</SCRIPT>".
-                content_end = raw.find(b"</" + kind, pos)
-                close = _BLOCK_END[kind].search(raw, content_end if content_end >= 0 else pos)
-                content_end = len(raw) if close is None else close.start()
-                if kind == b"script":
-                    if _LDJSON_TYPE.search(block_attrs):
-                        self._add_jsonld(raw[pos : min(content_end, pos + MAX_JSONLD_BYTES)])
-                elif kind == b"title" and self.title is None:
-                    text = self.decode(raw[pos : min(content_end, pos + MAX_TITLE_BYTES)])
-                    self.title = html.unescape(text) if "&" in text else text
-                pos = len(raw) if close is None else close.end()
+                pos = self._take_block(block.lower(), block_attrs, pos)
             if self._tag_count > MAX_TAGS and len(self.jsonld_texts) >= MAX_JSONLD_BLOCKS:
                 break
 
