@@ -1,0 +1,109 @@
+"""extract(): behaviours beyond the fixture pages (inputs, isolation of rules, limits)."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+import ogpreview.rules as rules
+from ogpreview import Card, Image, InvalidURL, extract
+
+PAGE = "https://www.example.com/a/page.html"
+
+
+def test_text_input_is_used_as_is() -> None:
+    """A str page is not re-decoded."""
+    card = extract("<title>Café ☕</title>", PAGE)
+    assert card.title == "Café ☕"
+
+
+def test_minimal_page_gets_host_fallbacks() -> None:
+    """An empty page still yields a card: page URL, host as site name, default favicon."""
+    assert extract(b"", PAGE) == Card(
+        url=PAGE,
+        site_name="example.com",
+        favicon="https://www.example.com/favicon.ico",
+    )
+
+
+@pytest.mark.parametrize("url", ["", "/relative", "ftp://example.com/x", "javascript:alert(1)"])
+def test_a_non_http_page_url_is_invalid(url: str) -> None:
+    """The page URL must be absolute http(s): InvalidURL otherwise."""
+    with pytest.raises(InvalidURL):
+        extract(b"<title>x</title>", url)
+
+
+def test_fragment_is_dropped_from_the_page_url() -> None:
+    """A fragment is not part of the page's identity."""
+    assert extract(b"", PAGE + "#section").url == PAGE
+
+
+def test_a_raising_rule_is_skipped(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A rule that raises is logged and the next rule supplies the value."""
+
+    def broken(ctx: rules.Context) -> list[str]:
+        raise RuntimeError("boom")
+
+    title = rules.PRECEDENCE["title"]
+    monkeypatch.setitem(
+        rules.PRECEDENCE, "title", rules.Field((broken, *title.rules), title.accept)
+    )
+    with caplog.at_level(logging.WARNING, logger="ogpreview.rules"):
+        card = extract(b"<title>Still here</title>", PAGE)
+    assert (card.title, [r.getMessage() for r in caplog.records]) == (
+        "Still here",
+        [f"extraction rule broken failed on {PAGE}"],
+    )
+
+
+def test_og_image_dimensions_belong_to_their_image() -> None:
+    """The second og:image's width does not leak onto the first."""
+    html = b"""<meta property="og:image" content="/a.jpg">
+    <meta property="og:image" content="/b.jpg">
+    <meta property="og:image:width" content="640">"""
+    assert extract(html, PAGE).image == Image(url="https://www.example.com/a.jpg")
+
+
+def test_cross_site_canonical_is_not_trusted() -> None:
+    """rel=canonical naming another site falls back to the page URL."""
+    html = b'<link rel="canonical" href="https://evil.example.net/x">'
+    assert extract(html, PAGE).url == PAGE
+
+
+def test_same_site_canonical_is_used() -> None:
+    """rel=canonical on a sibling subdomain is trusted."""
+    html = b'<link rel="canonical" href="https://m.example.com/a">'
+    assert extract(html, PAGE).url == "https://m.example.com/a"
+
+
+def test_body_text_is_the_last_resort_description() -> None:
+    """With no paragraph of substance, the visible body text (boilerplate skipped) is used."""
+    html = b"<body><nav>Menu Home</nav>Some text.<script>var x;</script><footer>(c)</footer></body>"
+    assert extract(html, PAGE).description == "Some text."
+
+
+def test_a_huge_title_is_capped() -> None:
+    """A 1 MB title is cut to the title limit, on a word boundary, with an ellipsis."""
+    card = extract(b"<title>" + b"word " * 200_000 + b"</title>", PAGE)
+    assert card.title is not None
+    assert (len(card.title) <= rules.TITLE_LIMIT + 1, card.title.endswith("word…")) == (
+        True,
+        True,
+    )
+
+
+def test_deep_nesting_does_not_crash() -> None:
+    """100,000 nested divs with a paragraph inside still give a card."""
+    html = b"<title>Deep</title><body>" + b"<div>" * 100_000 + b"<p>Inside</p></body>"
+    assert extract(html, PAGE).title == "Deep"
+
+
+def test_ten_thousand_meta_tags_are_bounded() -> None:
+    """A page of 10,000 meta tags is read (first wins) without blowing up."""
+    html = b'<meta property="og:title" content="First">' + (
+        b'<meta property="og:title" content="Later">' * 10_000
+    )
+    assert extract(html, PAGE).title == "First"

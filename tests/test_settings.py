@@ -1,0 +1,98 @@
+"""Settings: frozen, validated, readable from OGPREVIEW_* variables."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from ogpreview import Settings
+from ogpreview.settings import DEFAULT_ALLOWED_PORTS
+
+
+def test_defaults_match_the_documented_limits() -> None:
+    """The fetch limits default to the values the issue documents."""
+    s = Settings()
+    assert (
+        s.allow_networks,
+        s.allowed_ports,
+        s.max_redirects,
+        s.connect_timeout,
+        s.total_timeout,
+        s.max_body_bytes,
+    ) == ((), frozenset({80, 443, 8080, 8443}), 5, 5.0, 10.0, 2 * 1024 * 1024)
+
+
+def test_settings_are_frozen() -> None:
+    """A Settings object cannot be changed in place."""
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        Settings().max_redirects = 1  # type: ignore[misc]
+
+
+def test_networks_accept_any_iterable_and_are_normalised() -> None:
+    """allow_networks takes any iterable of CIDRs and stores a normalised tuple."""
+    s = Settings(allow_networks=iter(["127.0.0.1/8", "::1"]))
+    assert s.allow_networks == ("127.0.0.0/8", "::1/128")
+
+
+def test_a_bad_network_is_a_value_error() -> None:
+    """A string that is not a CIDR is refused with its name in the message."""
+    with pytest.raises(ValueError, match="allow_networks: 'nope'"):
+        Settings(allow_networks=["nope"])
+
+
+def test_from_env_reads_every_kind_of_field() -> None:
+    """Lists are comma-separated, numbers parsed, an empty Redis URL means none."""
+    s = Settings.from_env(
+        {
+            "OGPREVIEW_ALLOW_NETWORKS": "10.0.0.0/8, 192.168.0.0/16",
+            "OGPREVIEW_ALLOWED_PORTS": "80,8000",
+            "OGPREVIEW_MAX_REDIRECTS": "2",
+            "OGPREVIEW_TOTAL_TIMEOUT": "2.5",
+            "OGPREVIEW_REDIS_URL": "",
+            "OGPREVIEW_OEMBED": "off",
+            "OGPREVIEW_USER_AGENT": "bot/1",
+        }
+    )
+    assert (
+        s.allow_networks,
+        s.allowed_ports,
+        s.max_redirects,
+        s.total_timeout,
+        s.redis_url,
+        s.oembed,
+        s.user_agent,
+    ) == (("10.0.0.0/8", "192.168.0.0/16"), frozenset({80, 8000}), 2, 2.5, None, False, "bot/1")
+
+
+def test_from_env_any_port() -> None:
+    """OGPREVIEW_ALLOWED_PORTS=any allows every port."""
+    assert Settings.from_env({"OGPREVIEW_ALLOWED_PORTS": "any"}).allowed_ports is None
+
+
+def test_from_env_ignores_unset_variables() -> None:
+    """With no variables set, from_env gives the defaults."""
+    assert Settings.from_env({}) == Settings()
+
+
+def test_from_env_names_the_bad_variable() -> None:
+    """A malformed value raises ValueError naming the variable."""
+    with pytest.raises(ValueError, match="OGPREVIEW_MAX_REDIRECTS"):
+        Settings.from_env({"OGPREVIEW_MAX_REDIRECTS": "many"})
+
+
+def test_overrides_win_over_the_environment() -> None:
+    """Keyword overrides are applied on top of the environment."""
+    s = Settings.from_env({"OGPREVIEW_MAX_REDIRECTS": "2"}, max_redirects=7)
+    assert s.max_redirects == 7
+
+
+def test_out_of_range_port_is_refused() -> None:
+    """Ports outside 1-65535 are a ValueError."""
+    with pytest.raises(ValueError, match="out of range"):
+        Settings(allowed_ports=[70000])
+
+
+def test_default_ports_constant_is_the_default() -> None:
+    """The named constant is what Settings uses."""
+    assert Settings().allowed_ports == DEFAULT_ALLOWED_PORTS
