@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 #: Input beyond this many bytes is ignored (the fetcher keeps far less anyway).
 MAX_HTML_BYTES = 4_000_000
 #: Body fallbacks (first heading, paragraph, image) read only this much past the head.
-BODY_FALLBACK_BYTES = 96_000
+BODY_FALLBACK_BYTES = 64_000
 #: At most this many meta/link tags are collected; a page with more is abusive or broken.
 MAX_TAGS = 5_000
 #: At most this many JSON-LD blocks, each at most this long, are parsed.

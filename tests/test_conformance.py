@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 import conformance
 
 #: Percent per field this tree reaches; raising them is welcome, lowering them is a regression.
-FLOORS = {"title": 99.0, "description": 98.0, "image": 91.0, "url": 99.0, "site_name": 83.0}
+FLOORS = {"title": 99.0, "description": 98.0, "image": 92.0, "url": 99.0, "site_name": 83.0}
 
 
 @pytest.fixture(scope="module")
