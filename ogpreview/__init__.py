@@ -19,6 +19,8 @@ from ogpreview.errors import (
     UnsupportedContent,
 )
 from ogpreview.extractor import extract
+from ogpreview.fetcher import Fetcher
+from ogpreview.netguard import is_blocked
 from ogpreview.response import FetchResult
 from ogpreview.settings import Settings, __version__
 
@@ -31,6 +33,7 @@ __all__ = [
     "FetchError",
     "FetchResult",
     "FetchTimeout",
+    "Fetcher",
     "HTTPStatusError",
     "Image",
     "InvalidURL",
@@ -41,4 +44,5 @@ __all__ = [
     "UnsupportedContent",
     "__version__",
     "extract",
+    "is_blocked",
 ]

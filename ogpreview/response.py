@@ -4,25 +4,27 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from email.message import Message
+from functools import lru_cache
 
 from multidict import CIMultiDict, CIMultiDictProxy
 
 __all__ = ["FetchResult", "parse_content_type"]
 
 
+@lru_cache(maxsize=256)
 def parse_content_type(value: str | None) -> tuple[str | None, str | None]:
     """``(mime type, charset)`` from a Content-Type header, lower-cased; ``None`` when absent."""
     if not value:
         return None, None
-    msg = Message()
-    msg["content-type"] = value
-    mime = msg.get_content_type().lower() if "/" in value.split(";", 1)[0] else None
-    charset = msg.get_param("charset")
-    if isinstance(charset, tuple):  # RFC 2231 form
-        charset = charset[2]
-    text = str(charset).strip().strip("'\"").lower() if charset else None
-    return mime, text or None
+    kind, _, params = value.partition(";")
+    mime = kind.strip().lower()
+    charset = None
+    for param in params.split(";"):
+        name, _, raw = param.partition("=")
+        if name.strip().lower() == "charset":
+            charset = raw.strip().strip("'\"").strip().lower() or None
+            break
+    return (mime if "/" in mime and " " not in mime else None), charset
 
 
 def _empty_headers() -> CIMultiDictProxy[str]:
@@ -48,7 +50,7 @@ class FetchResult:
     #: The IP address actually dialled for the final hop (None when a pooled
     #: connection's peer is unknown).
     peer: str | None = None
-    #: Seconds: ``total`` always; ``connect`` and ``ttfb`` when measured.
+    #: Seconds since the fetch began: ``ttfb`` (final response's head), ``total``.
     timings: Mapping[str, float] = field(default_factory=dict)
 
     @property

@@ -1,0 +1,373 @@
+"""The only code that touches the network: strangers' URLs fetched safely and boundedly.
+
+Every address dialled is checked against the policy at connect time, on every redirect
+hop: the URL (IP literals in any spelling) before the request, every DNS answer in the
+resolver (one refused answer refuses the name), and the very address each socket is made
+for, in the connector's socket factory. Bodies are read only as far as the
+purpose needs and never past the byte caps, counted after decompression; the whole fetch,
+redirects included, runs under one total timeout. Foreign errors (aiohttp, asyncio, OS)
+are translated to the :mod:`ogpreview.errors` tree here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import logging
+import re
+import socket
+import time
+from collections.abc import Mapping
+from types import TracebackType
+from typing import Literal
+
+import aiohttp
+import yarl
+from aiohappyeyeballs import AddrInfoType
+from aiohttp.abc import AbstractResolver, ResolveResult
+
+from ogpreview.errors import (
+    BlockedAddress,
+    BlockedURL,
+    ConnectError,
+    DNSError,
+    FetchTimeout,
+    HTTPStatusError,
+    InvalidURL,
+    PreviewError,
+    TooLarge,
+    TooManyRedirects,
+    UnsupportedContent,
+)
+from ogpreview.netguard import AddressPolicy
+from ogpreview.resolver import Resolver, SystemResolver
+from ogpreview.response import FetchResult, parse_content_type
+from ogpreview.settings import Settings
+from ogpreview.urls import validate_url
+
+__all__ = ["FetchPurpose", "Fetcher"]
+
+log = logging.getLogger(__name__)
+
+FetchPurpose = Literal["page", "image", "image_probe", "oembed"]
+
+#: Bytes of an image kept when only its dimensions are wanted.
+IMAGE_PROBE_BYTES = 64 * 1024
+#: Bytes of an HTML body read past the end of ``<head>`` (body fallbacks, body meta tags).
+HTML_BODY_BUDGET = 128 * 1024
+#: Largest oEmbed JSON document read.
+MAX_OEMBED_BYTES = 1024 * 1024
+READ_CHUNK = 64 * 1024
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+JSON_TYPES = frozenset({"application/json", "application/json+oembed", "text/json"})
+
+_ACCEPT: Mapping[str, str] = {
+    "page": "text/html,application/xhtml+xml;q=0.9,image/*;q=0.8,*/*;q=0.5",
+    "image": "image/avif,image/webp,image/png,image/jpeg,image/gif,image/*;q=0.8",
+    "image_probe": "image/avif,image/webp,image/png,image/jpeg,image/gif,image/*;q=0.8",
+    "oembed": "application/json,text/json;q=0.9",
+}
+# Where <head> ends: one pass that stops at the first hit (separate finds for each spelling
+# each scanned the whole buffer when that spelling was absent).
+_HEAD_END = re.compile(rb"<(?:/[hH][eE][aA][dD]|[bB][oO][dD][yY])")
+
+
+class _Refused(OSError):
+    """Raised inside aiohttp's connector (which only passes OSError through) to carry
+    a policy refusal out to :meth:`Fetcher.fetch`."""
+
+    def __init__(self, error: PreviewError) -> None:
+        super().__init__(error.message)
+        self.error = error
+
+
+class _GuardedResolver(AbstractResolver):
+    """aiohttp resolver that returns only checked addresses: the ones then dialled."""
+
+    def __init__(self, resolver: Resolver, policy: AddressPolicy) -> None:
+        self._resolver = resolver
+        self._policy = policy
+
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
+        ips = await self._resolver.resolve(host, port)
+        results: list[ResolveResult] = []
+        for text in ips:
+            try:
+                ip = ipaddress.ip_address(text.split("%", 1)[0])
+            except ValueError as exc:
+                raise _Refused(DNSError(f"{host} resolved to a non-address {text!r}")) from exc
+            # One refused answer refuses the name: a mix of public and private answers is
+            # how DNS rebinding slips a private address in.
+            if self._policy.blocks(ip):
+                raise _Refused(BlockedAddress(f"{host} resolves to a refused address {ip}"))
+            results.append(
+                {
+                    "hostname": host,
+                    "host": str(ip),
+                    "port": port,
+                    "family": socket.AF_INET6 if ip.version == 6 else socket.AF_INET,
+                    "proto": 0,
+                    "flags": socket.AI_NUMERICHOST,
+                }
+            )
+        return results
+
+    async def close(self) -> None:
+        return None
+
+
+def _peer_ip(response: aiohttp.ClientResponse) -> str | None:
+    """The address the response came from, for reports. A small body may already have
+    handed its connection back to the pool, so the protocol is asked as a fallback."""
+    conn = response.connection
+    transport = conn.transport if conn is not None else None
+    if transport is None:
+        protocol = getattr(response, "_protocol", None)
+        transport = getattr(protocol, "transport", None)
+    peer = transport.get_extra_info("peername") if transport is not None else None
+    return str(peer[0]) if peer else None
+
+
+class Fetcher:
+    """Fetches URLs under the SSRF policy and limits in :class:`~ogpreview.Settings`.
+
+    An async context manager owning one :class:`aiohttp.ClientSession` (connection reuse,
+    a per-host connection limit). ``resolver`` is the DNS seam (default: the system's).
+    """
+
+    def __init__(self, settings: Settings | None = None, *, resolver: Resolver | None = None):
+        self.settings = settings or Settings()
+        self._resolver: Resolver = resolver or SystemResolver()
+        self._policy = AddressPolicy.of(self.settings.allow_networks, self.settings.block_networks)
+        self._session: aiohttp.ClientSession | None = None
+
+    async def __aenter__(self) -> Fetcher:
+        s = self.settings
+        connector = aiohttp.TCPConnector(
+            resolver=_GuardedResolver(self._resolver, self._policy),
+            socket_factory=self._socket_for,
+            use_dns_cache=False,  # every new connection is resolved, and so checked, again
+            limit=s.max_connections,
+            limit_per_host=s.per_host_connections,
+            enable_cleanup_closed=True,
+        )
+        self._session = aiohttp.ClientSession(
+            connector=connector,
+            cookie_jar=aiohttp.DummyCookieJar(),
+            trust_env=False,  # an environment proxy must not switch the checks off
+            auto_decompress=True,
+            timeout=aiohttp.ClientTimeout(
+                total=None, connect=s.connect_timeout, sock_connect=s.connect_timeout
+            ),
+            max_line_size=s.max_header_bytes,
+            max_field_size=s.max_header_bytes,
+            max_headers=s.max_headers,
+            headers={
+                "User-Agent": s.user_agent,
+                "Accept-Language": s.accept_language,
+                "Accept-Encoding": "gzip, deflate, br",
+            },
+        )
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    def _socket_for(self, addr_info: AddrInfoType) -> socket.socket:
+        """Every socket is made here, for the very address it will dial (IP literals
+        included, which bypass the resolver): the last check before connect()."""
+        family, type_, proto, _, sockaddr = addr_info
+        ip = ipaddress.ip_address(str(sockaddr[0]).split("%", 1)[0])
+        if self._policy.blocks(ip):
+            raise _Refused(BlockedAddress(f"refused to connect to {ip}"))
+        return socket.socket(family=family, type=type_, proto=proto)
+
+    async def fetch(self, url: str, *, purpose: FetchPurpose = "page") -> FetchResult:
+        """Fetch ``url`` for ``purpose``, following redirects by hand; see the module doc.
+
+        ``page``: HTML read as far as extraction needs; an image keeps its first bytes;
+        other types are not read. ``image``: an image read whole (up to the cap).
+        ``image_probe``: an image's first bytes. ``oembed``: a JSON document.
+        Raises :class:`~ogpreview.PreviewError` subclasses only.
+        """
+        if self._session is None:
+            raise RuntimeError("Fetcher used outside 'async with'")
+        start = time.perf_counter()
+        try:
+            async with asyncio.timeout(self.settings.total_timeout):
+                return await self._fetch(url, purpose, start)
+        except PreviewError:
+            raise
+        except TimeoutError as exc:
+            raise FetchTimeout(
+                f"no complete answer within {self.settings.total_timeout:g} s", url=url
+            ) from exc
+
+    async def _fetch(self, url: str, purpose: FetchPurpose, start: float) -> FetchResult:
+        current = validate_url(url, self.settings, self._policy)
+        redirects: list[str] = []
+        seen = {str(current)}
+        while True:
+            response = await self._request(current, purpose)
+            try:
+                ttfb = time.perf_counter() - start
+                peer = _peer_ip(response)
+                if response.status in REDIRECT_STATUSES:
+                    target = self._redirect_target(response, current)
+                    redirects.append(str(current))
+                    if str(target) in seen:
+                        raise TooManyRedirects(f"redirect loop back to {target}", url=url)
+                    if len(redirects) > self.settings.max_redirects:
+                        raise TooManyRedirects(
+                            f"more than {self.settings.max_redirects} redirects", url=url
+                        )
+                    seen.add(str(target))
+                    current = target
+                    continue
+                if response.status >= 400:
+                    raise HTTPStatusError(
+                        f"the server answered {response.status}",
+                        status=response.status,
+                        url=str(current),
+                    )
+                body, complete = await self._read_body(response, purpose, str(current))
+                timings = {"ttfb": ttfb, "total": time.perf_counter() - start}
+                return FetchResult(
+                    url=str(current),
+                    status=response.status,
+                    headers=response.headers,
+                    body=body,
+                    complete=complete,
+                    redirects=tuple(redirects),
+                    peer=peer,
+                    timings=timings,
+                )
+            finally:
+                # Back to the pool when the body was read to the end, closed otherwise.
+                response.release()
+
+    async def _request(self, url: yarl.URL, purpose: FetchPurpose) -> aiohttp.ClientResponse:
+        assert self._session is not None
+        try:
+            return await self._session.get(
+                url,
+                allow_redirects=False,
+                headers={"Accept": _ACCEPT[purpose]},
+            )
+        except aiohttp.ClientConnectorDNSError as exc:
+            if isinstance(exc.os_error, _Refused):
+                exc.os_error.error.url = str(url)
+                raise exc.os_error.error from exc
+            raise DNSError(f"{url.host} did not resolve", url=str(url)) from exc
+        except aiohttp.ClientConnectorError as exc:
+            if isinstance(exc.os_error, _Refused):
+                exc.os_error.error.url = str(url)
+                raise exc.os_error.error from exc
+            raise ConnectError(f"could not connect to {url.host}: {exc.strerror}") from exc
+        except (aiohttp.ServerTimeoutError, aiohttp.ConnectionTimeoutError) as exc:
+            raise FetchTimeout(f"timed out connecting to {url.host}", url=str(url)) from exc
+        except aiohttp.InvalidURL as exc:
+            raise InvalidURL(f"invalid URL: {exc}", url=str(url)) from exc
+        except aiohttp.ClientResponseError as exc:
+            # The response head itself was refused by the parser: lines or headers too big.
+            raise TooLarge(f"malformed or oversized response head: {exc.message}") from exc
+        except aiohttp.ClientError as exc:
+            raise ConnectError(f"connection to {url.host} failed: {exc}", url=str(url)) from exc
+
+    def _redirect_target(self, response: aiohttp.ClientResponse, current: yarl.URL) -> yarl.URL:
+        location = response.headers.get("Location")
+        if not location or not location.strip():
+            raise ConnectError(
+                f"redirect {response.status} without a Location header", url=str(current)
+            )
+        try:
+            target = current.join(yarl.URL(location.strip()))
+        except (ValueError, TypeError) as exc:
+            raise InvalidURL(f"malformed redirect Location: {location[:200]!r}") from exc
+        if target.scheme not in ("http", "https"):
+            raise BlockedURL(f"redirect to a refused scheme {target.scheme!r}", url=str(target))
+        return validate_url(target, self.settings, self._policy)
+
+    async def _read_body(
+        self, response: aiohttp.ClientResponse, purpose: FetchPurpose, url: str
+    ) -> tuple[bytes, bool]:
+        mime, _ = parse_content_type(response.headers.get("Content-Type"))
+        is_image = mime is not None and mime.startswith("image/")
+        cap = self.settings.max_body_bytes
+        declared = response.content_length
+        if purpose in ("image", "image_probe") and not is_image:
+            raise UnsupportedContent(f"expected an image, got {mime or 'no type'}", url=url)
+        if purpose == "oembed":
+            if mime not in JSON_TYPES:
+                raise UnsupportedContent(f"expected JSON, got {mime or 'no type'}", url=url)
+            return await self._read(response, min(cap, MAX_OEMBED_BYTES), url, strict=True)
+        if purpose == "image":
+            if declared is not None and declared > cap:
+                raise TooLarge(f"image of {declared} bytes is over the {cap} byte cap", url=url)
+            return await self._read(response, cap, url, strict=True)
+        if is_image:  # a page URL that is an image, or an image probe: the first bytes do
+            return await self._read(response, min(cap, IMAGE_PROBE_BYTES), url, strict=False)
+        if mime not in HTML_TYPES and mime is not None:
+            return b"", False  # not read at all; the caller decides what such a URL shows
+        if declared is not None and declared > cap:
+            raise TooLarge(f"page of {declared} bytes is over the {cap} byte cap", url=url)
+        return await self._read_html(response, url)
+
+    async def _read(
+        self, response: aiohttp.ClientResponse, limit: int, url: str, *, strict: bool
+    ) -> tuple[bytes, bool]:
+        """Read up to ``limit`` bytes; past it, ``strict`` raises TooLarge, else stops."""
+        buffer = bytearray()
+        try:
+            async for chunk in response.content.iter_chunked(READ_CHUNK):
+                buffer += chunk
+                if len(buffer) > limit:
+                    if strict:
+                        raise TooLarge(f"body over the {limit} byte cap", url=url)
+                    return bytes(buffer[:limit]), False
+        except aiohttp.ClientPayloadError as exc:
+            raise ConnectError(f"the body broke off or was malformed: {exc}", url=url) from exc
+        except aiohttp.ClientError as exc:
+            raise ConnectError(f"reading the body failed: {exc}", url=url) from exc
+        return bytes(buffer), True
+
+    async def _read_html(self, response: aiohttp.ClientResponse, url: str) -> tuple[bytes, bool]:
+        """Read until the head is complete plus a body budget, the HTML cap, or the end."""
+        limit = min(self.settings.max_html_bytes, self.settings.max_body_bytes)
+        chunks: list[bytes] = []
+        size = 0
+        head_end = -1
+        tail = b""  # the last bytes of the previous chunk, for a marker split across two
+        try:
+            async for chunk in response.content.iter_chunked(READ_CHUNK):
+                chunks.append(chunk)
+                if head_end < 0:
+                    match = _HEAD_END.search(tail + chunk)
+                    if match is not None:
+                        head_end = size - len(tail) + match.start()
+                    tail = chunk[-8:]
+                size += len(chunk)
+                stop = limit if head_end < 0 else min(limit, head_end + HTML_BODY_BUDGET)
+                if size >= stop:
+                    return b"".join(chunks)[:stop], False
+        except aiohttp.ClientPayloadError as exc:
+            if chunks:  # a page cut short still previews from what arrived
+                log.debug("body of %s broke off after %d bytes: %s", url, size, exc)
+                return b"".join(chunks), False
+            raise ConnectError(f"the body broke off or was malformed: {exc}", url=url) from exc
+        except aiohttp.ClientError as exc:
+            raise ConnectError(f"reading the body failed: {exc}", url=url) from exc
+        return b"".join(chunks), True

@@ -1,0 +1,81 @@
+"""Checking a URL before anything is dialled: scheme, credentials, port, host.
+
+Pure: the same check runs on the URL a caller gives and on every redirect hop.
+"""
+
+from __future__ import annotations
+
+import yarl
+
+from ogpreview.errors import BlockedAddress, BlockedURL, InvalidURL
+from ogpreview.netguard import AddressPolicy, parse_ip_literal
+from ogpreview.settings import Settings
+
+__all__ = ["MAX_URL_LENGTH", "SPECIAL_USE_SUFFIXES", "validate_url"]
+
+#: Longer URLs are refused outright.
+MAX_URL_LENGTH = 4096
+#: Names that only ever mean a local or private host (RFC 6761, RFC 8375, common intranet
+#: suffixes). Refused unless the operator opened private networks with ``allow_networks``.
+SPECIAL_USE_SUFFIXES = (
+    "localhost",
+    "local",
+    "internal",
+    "intranet",
+    "localdomain",
+    "home.arpa",
+    "lan",
+    "corp",
+    "private",
+)
+
+
+def _special_use(host: str) -> bool:
+    return "." not in host or any(
+        host == suffix or host.endswith("." + suffix) for suffix in SPECIAL_USE_SUFFIXES
+    )
+
+
+def validate_url(
+    url: str | yarl.URL, settings: Settings, policy: AddressPolicy | None = None
+) -> yarl.URL:
+    """The URL, parsed and normalised, if policy allows fetching it; raises otherwise.
+
+    :class:`InvalidURL` when it is not an absolute http(s)-shaped URL at all;
+    :class:`BlockedURL` for a refused scheme, credentials, port or host name;
+    :class:`BlockedAddress` for an IP literal (in any spelling) in a refused network.
+    ``policy`` is ``settings``' address policy, pre-parsed (callers on a hot path pass it).
+    """
+    text = str(url)
+    if len(text) > MAX_URL_LENGTH:
+        raise InvalidURL(f"URL longer than {MAX_URL_LENGTH} characters", url=text[:200])
+    try:
+        parsed = url if isinstance(url, yarl.URL) else yarl.URL(text.strip())
+        host = parsed.raw_host  # IDNA-encoded, lower-cased by yarl
+        port = parsed.port
+    except (ValueError, TypeError, UnicodeError) as exc:
+        raise InvalidURL(f"malformed URL: {exc}", url=text[:200]) from exc
+    if parsed.scheme and parsed.scheme not in ("http", "https"):
+        raise BlockedURL(f"scheme {parsed.scheme!r} is not allowed", url=text)
+    if not parsed.absolute or not parsed.scheme:
+        raise InvalidURL("not an absolute URL", url=text[:200])
+    if parsed.user is not None or parsed.password is not None:
+        raise BlockedURL("URLs with credentials are not fetched", url=text)
+    if not host:
+        raise InvalidURL("URL has no host", url=text)
+    host = host.rstrip(".").lower()
+    if not host:
+        raise InvalidURL("URL has no host", url=text)
+    if port is None or (settings.allowed_ports is not None and port not in settings.allowed_ports):
+        raise BlockedURL(f"port {port} is not allowed", url=text)
+    ip = parse_ip_literal(host)
+    if ip is not None:
+        policy = policy or AddressPolicy.of(settings.allow_networks, settings.block_networks)
+        if policy.blocks(ip):
+            raise BlockedAddress(f"address {ip} is not allowed", url=text)
+        # Fetch by the canonical spelling so nothing downstream re-reads "0x7f.1".
+        if str(ip) != host:
+            parsed = parsed.with_host(str(ip))
+    elif _special_use(host) and not settings.allow_networks:
+        raise BlockedURL(f"host name {host!r} is not a public name", url=text)
+    return parsed.with_fragment(None) if parsed.raw_fragment else parsed
