@@ -87,7 +87,7 @@ class _GuardedResolver(AbstractResolver):
 
     def __init__(self, resolver: Resolver, policy: AddressPolicy) -> None:
         self._resolver = resolver
-        self._policy = policy
+        self.policy = policy
 
     async def resolve(
         self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
@@ -101,7 +101,7 @@ class _GuardedResolver(AbstractResolver):
                 raise _Refused(DNSError(f"{host} resolved to a non-address {text!r}")) from exc
             # One refused answer refuses the name: a mix of public and private answers is
             # how DNS rebinding slips a private address in.
-            if self._policy.blocks(ip):
+            if self.policy.blocks(ip):
                 raise _Refused(BlockedAddress(f"{host} resolves to a refused address {ip}"))
             results.append(
                 {
@@ -139,15 +139,16 @@ class Fetcher:
     """
 
     def __init__(self, settings: Settings | None = None, *, resolver: Resolver | None = None):
-        self.settings = settings or Settings()
-        self._resolver: Resolver = resolver or SystemResolver()
-        self._policy = AddressPolicy.of(self.settings.allow_networks, self.settings.block_networks)
+        self.settings = settings if settings is not None else Settings()
+        self._resolver: Resolver = resolver if resolver is not None else SystemResolver()
+        #: The address policy of ``settings``, parsed once.
+        self.policy = AddressPolicy.of(self.settings.allow_networks, self.settings.block_networks)
         self._session: aiohttp.ClientSession | None = None
 
     async def __aenter__(self) -> Fetcher:
         s = self.settings
         connector = aiohttp.TCPConnector(
-            resolver=_GuardedResolver(self._resolver, self._policy),
+            resolver=_GuardedResolver(self._resolver, self.policy),
             socket_factory=self._socket_for,
             use_dns_cache=False,  # every new connection is resolved, and so checked, again
             limit=s.max_connections,
@@ -191,7 +192,7 @@ class Fetcher:
         included, which bypass the resolver): the last check before connect()."""
         family, type_, proto, _, sockaddr = addr_info
         ip = ipaddress.ip_address(str(sockaddr[0]).split("%", 1)[0])
-        if self._policy.blocks(ip):
+        if self.policy.blocks(ip):
             raise _Refused(BlockedAddress(f"refused to connect to {ip}"))
         return socket.socket(family=family, type=type_, proto=proto)
 
@@ -217,7 +218,7 @@ class Fetcher:
             ) from exc
 
     async def _fetch(self, url: str, purpose: FetchPurpose, start: float) -> FetchResult:
-        current = validate_url(url, self.settings, self._policy)
+        current = validate_url(url, self.settings, self.policy)
         redirects: list[str] = []
         seen = {str(current)}
         while True:
@@ -299,7 +300,7 @@ class Fetcher:
             raise InvalidURL(f"malformed redirect Location: {location[:200]!r}") from exc
         if target.scheme not in ("http", "https"):
             raise BlockedURL(f"redirect to a refused scheme {target.scheme!r}", url=str(target))
-        return validate_url(target, self.settings, self._policy)
+        return validate_url(target, self.settings, self.policy)
 
     async def _read_body(
         self, response: aiohttp.ClientResponse, purpose: FetchPurpose, url: str

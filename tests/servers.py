@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import brotli
 from aiohttp import web
@@ -255,3 +257,64 @@ async def raw_listener(
     finally:
         server.close()
         await server.wait_closed()
+
+
+SITE = Path(__file__).resolve().parent.parent / "fixtures" / "site"
+_SITE_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".png": "image/png",
+    ".json": "application/json",
+    ".pdf": "application/pdf",
+}
+
+
+@dataclass
+class Site:
+    """The pages under ``fixtures/site`` on 127.0.0.1, counting requests per path."""
+
+    port: int = 0
+    hits: Counter[str] = field(default_factory=Counter)
+    #: Extra response headers per path (e.g. Cache-Control), set by a test.
+    headers: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: Paths answering with this status instead of their file, set by a test.
+    status: dict[str, int] = field(default_factory=dict)
+    #: Seconds each request waits before answering (to make callers overlap).
+    delay: float = 0.0
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+
+@asynccontextmanager
+async def site_server() -> AsyncIterator[Site]:
+    """Serve ``fixtures/site`` files (and /bytes.bin, an unpreviewable type)."""
+    site = Site()
+
+    async def handle(request: web.Request) -> web.StreamResponse:
+        path = request.path
+        site.hits[path] += 1
+        if site.delay:
+            await asyncio.sleep(site.delay)
+        extra = site.headers.get(path, {})
+        if path in site.status:
+            return web.Response(status=site.status[path], text="error", headers=extra)
+        if path == "/bytes.bin":
+            return web.Response(body=b"\0" * 64, content_type="application/octet-stream")
+        file = SITE / path.lstrip("/")
+        if not file.is_file() or SITE not in file.resolve().parents:
+            return web.Response(status=404, text="not found")
+        content_type = _SITE_TYPES.get(file.suffix, "application/octet-stream")
+        return web.Response(body=file.read_bytes(), headers={"Content-Type": content_type, **extra})
+
+    app = web.Application()
+    app.router.add_get("/{tail:.*}", handle)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    tcp = web.TCPSite(runner, "127.0.0.1", 0)
+    await tcp.start()
+    assert tcp._server is not None
+    site.port = tcp._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    try:
+        yield site
+    finally:
+        await runner.cleanup()

@@ -1,0 +1,382 @@
+"""The library call a plugin host makes: ``await previewer.preview(url)``.
+
+The previewer ties the fetcher, the extractor and a cache together: cached cards are
+served while fresh and, past that, served stale while one background refresh runs;
+concurrent callers of one URL share one fetch (in this process, and across instances
+through a short Redis lock); failures are cached briefly so a dead link is not hammered.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import email.utils
+import functools
+import logging
+import time
+from collections import Counter, defaultdict
+from collections.abc import AsyncIterator, Iterable, Mapping
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+from ogpreview.cache import Cache, Entry, MemoryCache, RedisCache
+from ogpreview.cachekey import cache_key
+from ogpreview.card import Card
+from ogpreview.cards import card_from_result
+from ogpreview.errors import HTTPStatusError, PreviewError, error_from_code
+from ogpreview.fetcher import Fetcher
+from ogpreview.imageprobe import image_size
+from ogpreview.links import links_in
+from ogpreview.oembed import endpoint_for, merge_oembed, parse_oembed
+from ogpreview.response import FetchResult
+from ogpreview.settings import Settings
+from ogpreview.urls import validate_url
+
+__all__ = ["PreviewResult", "PreviewStats", "Previewer"]
+
+log = logging.getLogger(__name__)
+
+CacheStatus = Literal["hit", "miss", "stale"]
+#: How often an instance waiting on another's fetch looks for the result.
+LOCK_POLL = 0.02
+#: Extra seconds a fetch lock outlives the fetch timeout (oEmbed and image probe included).
+LOCK_GRACE = 5.0
+#: URL strings whose check and cache key are remembered.
+URL_MEMO_SIZE = 4096
+#: Errors worth retrying soon: the site may be back in a minute.
+_TRANSIENT = frozenset({"timeout", "connect_error", "dns_error"})
+
+
+@dataclass(frozen=True, slots=True)
+class PreviewResult:
+    """A card and how it was served: from the cache (``hit``, ``stale``) or fetched."""
+
+    card: Card
+    cache: CacheStatus
+    #: When the card was fetched (Unix time).
+    fetched_at: float
+    #: The fetch made to answer this call, if one was.
+    fetch: FetchResult | None = None
+
+
+@dataclass
+class PreviewStats:
+    """Counters for metrics: cache outcomes, upstream fetches by outcome code."""
+
+    hits: int = 0
+    misses: int = 0
+    stale: int = 0
+    fetches: Counter[str] = field(default_factory=Counter)
+
+
+def freshness(headers: Mapping[str, str], settings: Settings, now: float) -> float:
+    """Seconds a card stays fresh: the page's own Cache-Control/Expires, clamped."""
+    ttl = settings.cache_ttl
+    directives: dict[str, str] = {}
+    for part in headers.get("Cache-Control", "").split(","):
+        name, _, value = part.strip().partition("=")
+        if name:
+            directives[name.lower()] = value.strip().strip('"')
+    if "no-store" in directives or "no-cache" in directives:
+        ttl = settings.cache_min_ttl
+    elif "s-maxage" in directives or "max-age" in directives:
+        raw = directives.get("s-maxage") or directives.get("max-age") or ""
+        if raw.isdigit():
+            ttl = float(raw)
+    elif "Expires" in headers:
+        try:
+            expires = email.utils.parsedate_to_datetime(headers["Expires"]).timestamp()
+            ttl = expires - now
+        except (TypeError, ValueError, IndexError, OverflowError):
+            ttl = settings.cache_min_ttl  # an invalid Expires means "already expired"
+    return min(max(ttl, settings.cache_min_ttl), settings.cache_max_ttl)
+
+
+def _negative_ttl(error: PreviewError, settings: Settings) -> float:
+    transient = error.code in _TRANSIENT or (
+        isinstance(error, HTTPStatusError) and error.status >= 500
+    )
+    return settings.transient_negative_ttl if transient else settings.negative_ttl
+
+
+def _fresh_copy(error: PreviewError) -> PreviewError:
+    """A new instance per raise, so callers never share one exception's traceback."""
+    status = error.status if isinstance(error, HTTPStatusError) else None
+    copy = error_from_code(error.code, error.message, status=status)
+    copy.url = error.url
+    return copy
+
+
+class Previewer:
+    """Previews URLs: ``await preview(url)``, batches, and the links in a plugin response.
+
+    ``fetcher`` and ``cache`` are seams: when not given, the previewer builds a
+    :class:`~ogpreview.Fetcher` and, from ``settings.redis_url``, a
+    :class:`~ogpreview.RedisCache` or else a :class:`~ogpreview.MemoryCache`, and closes
+    what it built on exit. ``settings`` defaults to ``Settings.from_env()``.
+    """
+
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        fetcher: Fetcher | None = None,
+        cache: Cache | None = None,
+    ) -> None:
+        self.settings = settings if settings is not None else Settings.from_env()
+        self._own_fetcher = fetcher is None
+        self._own_cache = cache is None
+        self.fetcher = fetcher if fetcher is not None else Fetcher(self.settings)
+        # Explicit None checks: an empty MemoryCache is falsy (it has a length).
+        self.cache: Cache = cache if cache is not None else self._default_cache()
+        self.stats = PreviewStats()
+        self._inflight: dict[str, asyncio.Future[tuple[Entry, FetchResult | None]]] = {}
+        # Checking and keying a URL costs more than a Redis hit's own overhead; hot URLs
+        # repeat, so the outcome for one URL string is kept (refusals raise, uncached).
+        self._checked = functools.lru_cache(maxsize=URL_MEMO_SIZE)(self._check_url)
+        self._background: set[asyncio.Task[None]] = set()
+        self._retry_after: dict[str, float] = {}
+
+    def _default_cache(self) -> Cache:
+        s = self.settings
+        if s.redis_url:
+            return RedisCache(s.redis_url, prefix=s.cache_prefix)
+        return MemoryCache(max_entries=s.memory_cache_entries, max_bytes=s.memory_cache_bytes)
+
+    async def __aenter__(self) -> Previewer:
+        if self._own_fetcher:
+            await self.fetcher.__aenter__()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Stop background refreshes, then close what this previewer built."""
+        for task in list(self._background):
+            task.cancel()
+        await asyncio.gather(*self._background, return_exceptions=True)
+        if self._own_fetcher:
+            await self.fetcher.aclose()
+        if self._own_cache:
+            await self.cache.aclose()
+
+    @property
+    def redis_errors(self) -> int:
+        """Redis calls that failed so far (0 without Redis)."""
+        return int(getattr(self.cache, "errors", 0))
+
+    async def cache_ready(self) -> bool:
+        """Whether the cache backend answers now (False while Redis is down)."""
+        return await self.cache.ping()
+
+    # --- one URL -----------------------------------------------------------------------
+
+    async def preview(self, url: str, *, refresh: bool = False) -> Card:
+        """The card for ``url``; raises :class:`~ogpreview.PreviewError` subclasses."""
+        return (await self.lookup(url, refresh=refresh)).card
+
+    async def lookup(self, url: str, *, refresh: bool = False) -> PreviewResult:
+        """The card for ``url`` with how it was served (hit, stale or miss).
+
+        ``refresh=True`` skips the cache and fetches (still one fetch per URL at a time).
+        """
+        url, key = self._checked(url)  # refused URLs raise here: no fetch, nothing cached
+        if not refresh:
+            entry = await self.cache.get(key)
+            if entry is not None:
+                now = time.time()
+                if entry.is_fresh(now):
+                    self.stats.hits += 1
+                    return self._result(entry, "hit")
+                if entry.card is not None:
+                    self.stats.stale += 1
+                    self._refresh_in_background(key, url, now)
+                    return self._result(entry, "stale")
+        self.stats.misses += 1
+        entry, fetch = await self._single_flight(key, url, refresh=refresh)
+        return self._result(entry, "miss", fetch)
+
+    def _check_url(self, url: str) -> tuple[str, str]:
+        checked = str(validate_url(url, self.settings, self.fetcher.policy))
+        return checked, cache_key(checked)
+
+    @staticmethod
+    def _result(
+        entry: Entry, status: CacheStatus, fetch: FetchResult | None = None
+    ) -> PreviewResult:
+        if entry.error is not None:
+            raise _fresh_copy(entry.error)
+        assert entry.card is not None
+        return PreviewResult(entry.card, status, entry.fetched_at, fetch)
+
+    async def _single_flight(
+        self, key: str, url: str, *, refresh: bool
+    ) -> tuple[Entry, FetchResult | None]:
+        future = self._inflight.get(key)
+        if future is None:
+            future = asyncio.ensure_future(self._fill(key, url, refresh=refresh))
+            self._inflight[key] = future
+            future.add_done_callback(lambda _: self._inflight.pop(key, None))
+        # Shielded: one caller giving up must not cancel the fetch the others wait for.
+        return await asyncio.shield(future)
+
+    async def _fill(
+        self, key: str, url: str, *, refresh: bool, keep_stale: bool = False
+    ) -> tuple[Entry, FetchResult | None]:
+        """Fetch and cache ``url`` unless another instance is doing it (then wait for its
+        result). With ``keep_stale``, a failure is not cached over the stale card."""
+        lock_ttl = self.settings.total_timeout * 3 + LOCK_GRACE
+        token = await self.cache.acquire_lock(key, lock_ttl)
+        if token is None:
+            started = time.time()
+            deadline = time.monotonic() + lock_ttl
+            while token is None and time.monotonic() < deadline:
+                await asyncio.sleep(LOCK_POLL)
+                entry = await self.cache.get(key)
+                if entry is not None and entry.fetched_at >= started:
+                    return entry, None
+                token = await self.cache.acquire_lock(key, lock_ttl)
+        try:
+            if not refresh and token is not None:
+                # The holder before us may have just finished: use its answer.
+                entry = await self.cache.get(key)
+                if entry is not None and entry.is_fresh(time.time()):
+                    return entry, None
+            entry, fetch = await self._fetch_entry(url)
+            if not (keep_stale and entry.error is not None):
+                await self.cache.set(key, entry)
+            return entry, fetch
+        finally:
+            if token is not None:
+                await self.cache.release_lock(key, token)
+
+    async def _fetch_entry(self, url: str) -> tuple[Entry, FetchResult | None]:
+        try:
+            result = await self.fetcher.fetch(url)
+            card = await self._enrich(card_from_result(result), result)
+        except PreviewError as error:
+            self.stats.fetches[error.code] += 1
+            now = time.time()
+            ttl = _negative_ttl(error, self.settings)
+            return Entry(None, error, now, now + ttl, now + ttl), None
+        self.stats.fetches["ok"] += 1
+        now = time.time()
+        fresh = freshness(result.headers, self.settings, now)
+        return Entry(
+            card, None, now, now + fresh, now + fresh + self.settings.cache_stale_ttl
+        ), result
+
+    async def _enrich(self, card: Card, result: FetchResult) -> Card:
+        """oEmbed values and image dimensions; failures here never fail the card."""
+        if self.settings.oembed and result.is_html:
+            endpoint = endpoint_for(card.url, card.oembed_url)
+            if endpoint is not None:
+                try:
+                    answer = await self.fetcher.fetch(endpoint, purpose="oembed")
+                    card = merge_oembed(card, parse_oembed(answer.body), endpoint)
+                except (PreviewError, ValueError) as exc:
+                    log.debug("oEmbed for %s failed: %s", card.url, exc)
+        image = card.image
+        if (
+            self.settings.image_probe
+            and image is not None
+            and (image.width is None or image.height is None)
+            and image.url != result.url
+        ):
+            try:
+                probe = await self.fetcher.fetch(image.url, purpose="image_probe")
+                size = image_size(probe.body)
+            except PreviewError as exc:
+                log.debug("image %s of %s dropped: %s", image.url, card.url, exc)
+                size = None
+            new_image = (
+                None if size is None else dataclasses.replace(image, width=size[0], height=size[1])
+            )
+            card = dataclasses.replace(card, image=new_image)
+        return card
+
+    def _refresh_in_background(self, key: str, url: str, now: float) -> None:
+        if key in self._inflight or self._retry_after.get(key, 0.0) > now:
+            return
+        task = asyncio.ensure_future(self._fill(key, url, refresh=True, keep_stale=True))
+        self._inflight[key] = task
+        task.add_done_callback(lambda _: self._inflight.pop(key, None))
+        runner = asyncio.ensure_future(self._watch_refresh(key, task))
+        self._background.add(runner)
+        runner.add_done_callback(self._background.discard)
+
+    async def _watch_refresh(
+        self, key: str, task: asyncio.Future[tuple[Entry, FetchResult | None]]
+    ) -> None:
+        try:
+            entry, _ = await task
+        except asyncio.CancelledError:
+            task.cancel()
+            raise
+        except Exception:
+            log.exception("background refresh of %s failed", key)
+            return
+        if entry.error is not None:  # keep serving the stale card; retry after a while
+            self._retry_after[key] = time.time() + _negative_ttl(entry.error, self.settings)
+        else:
+            self._retry_after.pop(key, None)
+
+    # --- many URLs -----------------------------------------------------------------------
+
+    async def preview_many(
+        self, urls: Iterable[str], *, concurrency: int | None = None
+    ) -> AsyncIterator[tuple[str, Card | PreviewError]]:
+        """``(url, card or error)`` for each URL, as they complete; at most ``concurrency``
+        at once overall and ``settings.per_host_connections`` per host."""
+        limit = concurrency or self.settings.concurrency
+        per_host: defaultdict[str, asyncio.Semaphore] = defaultdict(
+            lambda: asyncio.Semaphore(self.settings.per_host_connections)
+        )
+
+        async def one(url: str) -> tuple[str, Card | PreviewError]:
+            host = (urlsplit(url).hostname or "") if "://" in url else ""
+            async with per_host[host]:
+                try:
+                    return url, await self.preview(url)
+                except PreviewError as error:
+                    return url, error
+
+        pending: set[asyncio.Task[tuple[str, Card | PreviewError]]] = set()
+        source = iter(urls)
+        try:
+            while True:
+                for url in source:
+                    pending.add(asyncio.ensure_future(one(url)))
+                    if len(pending) >= limit:
+                        break
+                if not pending:
+                    return
+                done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+                for task in done:
+                    yield task.result()
+        finally:
+            for task in pending:
+                task.cancel()
+            with contextlib.suppress(Exception):
+                await asyncio.gather(*pending, return_exceptions=True)
+
+    def links_in(self, response: str | bytes | dict[str, Any] | list[Any]) -> list[str]:
+        """The links in a plugin's response (JSON, Markdown or text), deduplicated, in order."""
+        return links_in(response)
+
+    async def preview_response(
+        self, response: str | bytes | dict[str, Any] | list[Any]
+    ) -> list[tuple[str, Card | PreviewError]]:
+        """Preview every link in a plugin's response; results in the links' order."""
+        urls = links_in(response)
+        results = {url: outcome async for url, outcome in self.preview_many(urls)}
+        return [(url, results[url]) for url in urls]
