@@ -12,6 +12,7 @@ are translated to the :mod:`ogpreview.errors` tree here and nowhere else.
 from __future__ import annotations
 
 import asyncio
+import functools
 import ipaddress
 import logging
 import re
@@ -58,6 +59,8 @@ HTML_BODY_BUDGET = 128 * 1024
 #: Largest oEmbed JSON document read.
 MAX_OEMBED_BYTES = 1024 * 1024
 READ_CHUNK = 64 * 1024
+#: URL strings whose policy check is remembered.
+URL_MEMO_SIZE = 4096
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 JSON_TYPES = frozenset({"application/json", "application/json+oembed", "text/json"})
@@ -144,6 +147,11 @@ class Fetcher:
         #: The address policy of ``settings``, parsed once.
         self.policy = AddressPolicy.of(self.settings.allow_networks, self.settings.block_networks)
         self._session: aiohttp.ClientSession | None = None
+        # A URL string's check is pure; the same links come back again and again.
+        self._validate = functools.lru_cache(maxsize=URL_MEMO_SIZE)(self._check)
+
+    def _check(self, url: str | yarl.URL) -> yarl.URL:
+        return validate_url(url, self.settings, self.policy)
 
     async def __aenter__(self) -> Fetcher:
         s = self.settings
@@ -170,6 +178,8 @@ class Fetcher:
                 "User-Agent": s.user_agent,
                 "Accept-Language": s.accept_language,
                 "Accept-Encoding": "gzip, deflate, br",
+                # Pages are most fetches; other purposes override it per request.
+                "Accept": _ACCEPT["page"],
             },
         )
         return self
@@ -218,7 +228,7 @@ class Fetcher:
             ) from exc
 
     async def _fetch(self, url: str, purpose: FetchPurpose, start: float) -> FetchResult:
-        current = validate_url(url, self.settings, self.policy)
+        current = self._validate(url)
         redirects: list[str] = []
         seen = {str(current)}
         while True:
@@ -266,7 +276,7 @@ class Fetcher:
             return await self._session.get(
                 url,
                 allow_redirects=False,
-                headers={"Accept": _ACCEPT[purpose]},
+                headers=None if purpose == "page" else {"Accept": _ACCEPT[purpose]},
             )
         except aiohttp.ClientConnectorDNSError as exc:
             if isinstance(exc.os_error, _Refused):
@@ -300,7 +310,7 @@ class Fetcher:
             raise InvalidURL(f"malformed redirect Location: {location[:200]!r}") from exc
         if target.scheme not in ("http", "https"):
             raise BlockedURL(f"redirect to a refused scheme {target.scheme!r}", url=str(target))
-        return validate_url(target, self.settings, self.policy)
+        return self._validate(target)
 
     async def _read_body(
         self, response: aiohttp.ClientResponse, purpose: FetchPurpose, url: str
