@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from ogpreview.absurl import absolutize
@@ -9,9 +10,9 @@ from ogpreview.card import Card
 from ogpreview.document import parse_page
 from ogpreview.errors import InvalidURL
 from ogpreview.response import parse_content_type
-from ogpreview.rules import Context, first_value
+from ogpreview.rules import Context, first_value_and_source
 
-__all__ = ["extract"]
+__all__ = ["FIELDS", "explain", "extract"]
 
 
 def _page_url(url: str) -> str:
@@ -33,21 +34,40 @@ def extract(html: bytes | str, url: str, *, content_type: str | None = None) -> 
     Never raises on any page content; raises :class:`~ogpreview.InvalidURL` only when
     ``url`` is not an absolute http(s) URL.
     """
+    return explain(html, url, content_type=content_type)[0]
+
+
+def explain(
+    html: bytes | str, url: str, *, content_type: str | None = None
+) -> tuple[Card, dict[str, str | None]]:
+    """:func:`extract`, plus where each field came from: field name -> the rule that gave
+    its value (``meta:og:title``, ``meta:twitter:title``, ``jsonld:headline``,
+    ``html_title``, ``og_images``, ``host_name``, ...) or None when the field is empty.
+    Link checkers use it to tell declared values from inferred ones."""
     page_url = _page_url(url)
     page = parse_page(html, page_url, parse_content_type(content_type)[1])
     base = absolutize(page_url, page.base_href) if page.base_href else None
     ctx = Context(page=page, url=page_url, base=base or page_url)
-    return Card(
-        url=first_value(ctx, "url") or page_url,
-        site_name=first_value(ctx, "site_name"),
-        title=first_value(ctx, "title"),
-        description=first_value(ctx, "description"),
-        image=first_value(ctx, "image"),
-        type=first_value(ctx, "type"),
-        locale=first_value(ctx, "locale"),
-        favicon=first_value(ctx, "favicon"),
-        author=first_value(ctx, "author"),
-        published_time=first_value(ctx, "published_time"),
-        oembed_url=first_value(ctx, "oembed_url"),
-        theme_color=first_value(ctx, "theme_color"),
-    )
+    values: dict[str, Any] = {}
+    sources: dict[str, str | None] = {}
+    for name in FIELDS:
+        values[name], sources[name] = first_value_and_source(ctx, name)
+    values["url"] = values["url"] or page_url
+    return Card(**values), sources
+
+
+#: The card fields, in the order they are extracted.
+FIELDS = (
+    "url",
+    "site_name",
+    "title",
+    "description",
+    "image",
+    "type",
+    "locale",
+    "favicon",
+    "author",
+    "published_time",
+    "oembed_url",
+    "theme_color",
+)

@@ -21,7 +21,7 @@ from ogpreview.card import Image
 from ogpreview.document import Page
 from ogpreview.text import clean_text
 
-__all__ = ["PRECEDENCE", "Context", "first_value"]
+__all__ = ["PRECEDENCE", "Context", "first_value", "first_value_and_source"]
 
 log = logging.getLogger(__name__)
 
@@ -668,13 +668,19 @@ PRECEDENCE: dict[str, Field] = {
 
 def first_value(ctx: Context, name: str) -> Any:
     """The first candidate of field ``name`` that its validator accepts, or None."""
+    return first_value_and_source(ctx, name)[0]
+
+
+def first_value_and_source(ctx: Context, name: str) -> tuple[Any, str | None]:
+    """Like :func:`first_value`, with the name of the rule that gave the value
+    (``meta:og:title``, ``jsonld:headline``, ``og_images``, ...), or None when none did."""
     field = PRECEDENCE[name]
     for rule in field.rules:
         try:
             for raw in rule(ctx):
                 value = field.accept(ctx, raw)
                 if value is not None:
-                    return value
+                    return value, rule.__name__.lstrip("_")
         except Exception:  # a broken rule must never cost the card
             log.warning("extraction rule %s failed on %s", rule.__name__, ctx.url, exc_info=True)
-    return None
+    return None, None
