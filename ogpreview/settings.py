@@ -106,19 +106,56 @@ class Settings:
     concurrency: int = 32
     oembed: bool = True
     image_probe: bool = True
+    # --- HTTP API ------------------------------------------------------------------------
+    host: str = "127.0.0.1"
+    port: int = 8080
+    #: Server processes sharing the port (SO_REUSEPORT).
+    workers: int = 1
+    #: HMAC key for image-proxy URLs; None: a random per-process key (URLs die on restart).
+    secret: str | None = None
+    #: Bearer tokens accepted on /v1; empty: no authentication.
+    api_keys: tuple[str, ...] = ()
+    max_url_length: int = 2048
+    max_batch_urls: int = 50
+    max_request_bytes: int = 1 * MIB
+    #: Upstream fetches the API runs at once across all requests.
+    max_upstream_fetches: int = 64
+    #: Requests per minute per client on /v1; 0 switches the limit off.
+    rate_limit: int = 120
+    #: Take the client address from X-Forwarded-For (only behind a trusted proxy).
+    trust_forwarded_for: bool = False
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
         set_(self, "allow_networks", _networks(self.allow_networks, "allow_networks"))
         set_(self, "block_networks", _networks(self.block_networks, "block_networks"))
         set_(self, "allowed_ports", _ports(self.allowed_ports))
-        for name in ("max_redirects", "max_body_bytes", "max_html_bytes", "max_header_bytes"):
+        for name in (
+            "max_redirects",
+            "max_body_bytes",
+            "max_html_bytes",
+            "max_header_bytes",
+            "rate_limit",
+        ):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must not be negative")
         for name in ("connect_timeout", "total_timeout"):
             if getattr(self, name) <= 0:
                 raise ValueError(f"{name} must be positive")
-        for name in ("per_host_connections", "max_connections", "concurrency", "max_headers"):
+        if not 0 <= self.port < 65536:
+            raise ValueError("port must be in 0-65535")
+        set_(self, "api_keys", tuple(k for k in self.api_keys if k))
+        for name in (
+            "per_host_connections",
+            "max_connections",
+            "concurrency",
+            "max_headers",
+            "workers",
+            "max_url_length",
+            "max_batch_urls",
+            "max_request_bytes",
+            "max_upstream_fetches",
+        ):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1")
 

@@ -1,0 +1,167 @@
+"""The app's middlewares: errors as JSON with access log and metrics, then auth and limits.
+
+``observe`` is the one place errors become responses: a :class:`~ogpreview.PreviewError`
+maps to 400/502/504 by code, an :class:`ApiError` carries its own status, aiohttp's HTTP
+exceptions keep theirs, and anything unexpected is logged and answered 500 without detail.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import orjson
+from aiohttp import web
+
+from ogpreview.errors import HTTPStatusError, PreviewError
+from ogpreview.web.apierror import ApiError, status_for
+from ogpreview.web.keys import LIMITER_KEY, METRICS_KEY, SETTINGS_KEY
+
+__all__ = ["error_response", "gate", "observe"]
+
+log = logging.getLogger("ogpreview.web")
+access_log = logging.getLogger("ogpreview.access")
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+#: Paths under these prefixes are the API proper: keys and rate limit apply.
+PROTECTED_PREFIXES = ("/v1/", "/oembed")
+#: The image proxy is authorised by its URL signature (browsers load it from a card page,
+#: where no bearer token can be sent), so it needs no key; the rate limit still applies.
+SIGNED_PATHS = frozenset({"/v1/image"})
+#: aiohttp's own refusals mapped to stable codes.
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "too_large",
+    414: "url_too_long",
+    415: "unsupported_media_type",
+    429: "rate_limited",
+}
+
+
+def error_response(
+    status: int,
+    code: str,
+    message: str,
+    *,
+    extra: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
+) -> web.Response:
+    """The API's one error shape: ``{"error": {"code", "message", ...}}``."""
+    error: dict[str, Any] = {"code": code, "message": message}
+    if extra:
+        error.update(extra)
+    return web.Response(
+        status=status,
+        body=orjson.dumps({"error": error}),
+        content_type="application/json",
+        headers=headers,
+    )
+
+
+def _from_exception(request: web.Request, exc: BaseException) -> web.StreamResponse:
+    if isinstance(exc, ApiError):
+        return error_response(exc.status, exc.code, exc.message, headers=exc.headers)
+    if isinstance(exc, PreviewError):
+        extra = {"status": exc.status} if isinstance(exc, HTTPStatusError) else None
+        return error_response(status_for(exc), exc.code, exc.message, extra=extra)
+    if isinstance(exc, web.HTTPException):
+        if exc.status < 400:
+            return exc  # redirects and the like pass through
+        code = _HTTP_CODES.get(exc.status, "http_error")
+        headers = {"Allow": exc.headers["Allow"]} if "Allow" in exc.headers else None
+        message = f"no route {request.path}" if exc.status == 404 else exc.reason
+        return error_response(exc.status, code, message, headers=headers)
+    log.error("unexpected error answering %s %s", request.method, request.path, exc_info=exc)
+    return error_response(500, "internal_error", "internal error")
+
+
+def _route(request: web.Request) -> str:
+    resource = request.match_info.route.resource
+    return resource.canonical if resource is not None else "unmatched"
+
+
+@web.middleware
+async def observe(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Errors to JSON, then one access-log line and the request metrics."""
+    start = time.perf_counter()
+    try:
+        response = await handler(request)
+    except Exception as exc:
+        response = _from_exception(request, exc)
+    elapsed = time.perf_counter() - start
+    request.app[METRICS_KEY].observe(_route(request), request.method, response.status, elapsed)
+    if access_log.isEnabledFor(logging.INFO):
+        # The path only: queries may hold signatures, headers may hold keys.
+        access_log.info(
+            orjson.dumps(
+                {
+                    "ts": round(time.time(), 3),
+                    "client": client_address(request),
+                    "method": request.method,
+                    "path": request.path,
+                    "route": _route(request),
+                    "status": response.status,
+                    "ms": round(elapsed * 1000, 2),
+                }
+            ).decode()
+        )
+    return response
+
+
+def client_address(request: web.Request) -> str:
+    """The client's address; behind a trusted proxy, the one it appended to X-Forwarded-For."""
+    if request.app[SETTINGS_KEY].trust_forwarded_for:
+        forwarded = request.headers.get("X-Forwarded-For", "")
+        last = forwarded.rsplit(",", 1)[-1].strip()
+        if last:
+            return last
+    return request.remote or "unknown"
+
+
+def _authorised(header: str, keys: tuple[str, ...]) -> bool:
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        return False
+    given = token.strip().encode()
+    ok = False
+    for key in keys:  # every key is compared, so timing does not tell which one matched
+        ok |= hmac.compare_digest(given, key.encode())
+    return ok
+
+
+@web.middleware
+async def gate(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """API keys (when configured) and the per-client rate limit, on the API paths only."""
+    path = request.path
+    if not path.startswith(PROTECTED_PREFIXES):
+        return await handler(request)
+    settings = request.app[SETTINGS_KEY]
+    if (
+        settings.api_keys
+        and path not in SIGNED_PATHS
+        and not _authorised(request.headers.get("Authorization", ""), settings.api_keys)
+    ):
+        raise ApiError(
+            401,
+            "unauthorized",
+            "a valid API key is required (Authorization: Bearer <key>)",
+            headers={"WWW-Authenticate": 'Bearer realm="ogpreview"'},
+        )
+    limiter = request.app[LIMITER_KEY]
+    wait = limiter.check(client_address(request))
+    if wait > 0:
+        raise ApiError(
+            429,
+            "rate_limited",
+            f"more than {limiter.per_minute} requests per minute",
+            headers={"Retry-After": limiter.retry_after(wait)},
+        )
+    return await handler(request)

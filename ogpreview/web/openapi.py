@@ -1,0 +1,368 @@
+"""The OpenAPI 3 document of the API, as data; it describes exactly the routes in handlers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ogpreview.settings import Settings, __version__
+
+__all__ = ["openapi_document"]
+
+
+def _nullable(kind: str, **extra: Any) -> dict[str, Any]:
+    return {"type": kind, "nullable": True, **extra}
+
+
+_IMAGE = {
+    "type": "object",
+    "required": ["url", "width", "height", "alt", "type"],
+    "properties": {
+        "url": {"type": "string"},
+        "width": _nullable("integer", minimum=1),
+        "height": _nullable("integer", minimum=1),
+        "alt": _nullable("string"),
+        "type": _nullable("string"),
+    },
+}
+_CARD_TEXT = (
+    "site_name",
+    "title",
+    "description",
+    "type",
+    "locale",
+    "favicon",
+    "author",
+    "published_time",
+    "oembed_url",
+    "theme_color",
+)
+_CARD: dict[str, Any] = {
+    "type": "object",
+    "required": ["url", "image", *_CARD_TEXT],
+    "properties": {
+        "url": {"type": "string"},
+        "image": {"allOf": [{"$ref": "#/components/schemas/Image"}], "nullable": True},
+        **{name: _nullable("string") for name in _CARD_TEXT},
+    },
+}
+_ERROR = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["code", "message"],
+            "properties": {
+                "code": {"type": "string"},
+                "message": {"type": "string"},
+                "status": {"type": "integer", "description": "the upstream HTTP status"},
+            },
+        }
+    },
+}
+_RESULTS = {
+    "type": "object",
+    "required": ["results"],
+    "properties": {
+        "results": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["url"],
+                "properties": {
+                    "url": {"type": "string"},
+                    "card": {"$ref": "#/components/schemas/Card"},
+                    "error": {"$ref": "#/components/schemas/Error/properties/error"},
+                },
+            },
+        }
+    },
+}
+
+
+def _error(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    }
+
+
+_URL_PARAM = {
+    "name": "url",
+    "in": "query",
+    "required": True,
+    "description": "absolute http(s) URL of the page",
+    "schema": {"type": "string"},
+}
+_API_ERRORS = {
+    "400": _error(
+        "invalid or blocked URL (invalid_url, blocked_url, blocked_address), bad request"
+    ),
+    "401": _error("missing or wrong API key (unauthorized)"),
+    "413": _error("request body or batch too large (too_large, too_many_urls)"),
+    "414": _error("URL too long (url_too_long)"),
+    "429": _error("rate limited (rate_limited); see Retry-After"),
+}
+_UPSTREAM_ERRORS = {
+    "502": _error(
+        "the site failed: dns_error, connect_error, http_status, too_large, "
+        "too_many_redirects, unsupported_content"
+    ),
+    "504": _error("the site did not answer in time (timeout)"),
+}
+
+
+def _json_ok(description: str, ref: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{ref}"}}},
+    }
+
+
+def _plain(description: str, media: str, schema: dict[str, Any]) -> dict[str, Any]:
+    return {"description": description, "content": {media: {"schema": schema}}}
+
+
+def openapi_document(base_url: str, settings: Settings) -> dict[str, Any]:
+    """The document for a service at ``base_url`` configured by ``settings``."""
+    security: list[dict[str, list[str]]] = [{"bearer": []}] if settings.api_keys else []
+    fetching = {**_API_ERRORS, **_UPSTREAM_ERRORS}
+    return {
+        "openapi": "3.0.3",
+        "info": {
+            "title": "ogpreview",
+            "version": __version__,
+            "description": "Safe, fast link previews (OpenGraph cards) over HTTP.",
+        },
+        "servers": [{"url": base_url}],
+        "security": security,
+        "paths": {
+            "/v1/preview": {
+                "get": {
+                    "operationId": "getPreview",
+                    "summary": "The preview card of one URL",
+                    "parameters": [
+                        _URL_PARAM,
+                        {
+                            "name": "refresh",
+                            "in": "query",
+                            "required": False,
+                            "description": "1 to fetch again instead of using the cache",
+                            "schema": {"type": "string", "enum": ["0", "1", "true", "false"]},
+                        },
+                    ],
+                    "responses": {"200": _json_ok("the card", "Preview"), **fetching},
+                }
+            },
+            "/v1/previews": {
+                "post": {
+                    "operationId": "postPreviews",
+                    "summary": "Cards of several URLs, in request order",
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["urls"],
+                                    "properties": {
+                                        "urls": {
+                                            "type": "array",
+                                            "items": {"type": "string"},
+                                            "maxItems": settings.max_batch_urls,
+                                        }
+                                    },
+                                }
+                            }
+                        },
+                    },
+                    "responses": {"200": _json_ok("one result per URL", "Results"), **_API_ERRORS},
+                }
+            },
+            "/v1/previews/response": {
+                "post": {
+                    "operationId": "postResponsePreviews",
+                    "summary": "Cards of the links in a plugin's response, in their order",
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {"schema": {}},
+                            "text/plain": {"schema": {"type": "string"}},
+                        },
+                    },
+                    "responses": {"200": _json_ok("one result per link", "Results"), **_API_ERRORS},
+                }
+            },
+            "/v1/card": {
+                "get": {
+                    "operationId": "getCard",
+                    "summary": "The card as a self-contained HTML page or as Markdown",
+                    "parameters": [
+                        _URL_PARAM,
+                        {
+                            "name": "format",
+                            "in": "query",
+                            "required": False,
+                            "schema": {"type": "string", "enum": ["html", "markdown"]},
+                        },
+                    ],
+                    "responses": {
+                        "200": {
+                            "description": "the card",
+                            "content": {
+                                "text/html": {"schema": {"type": "string"}},
+                                "text/markdown": {"schema": {"type": "string"}},
+                            },
+                        },
+                        **fetching,
+                    },
+                }
+            },
+            "/v1/image": {
+                "get": {
+                    "operationId": "getImage",
+                    "summary": "A card image through the signed proxy (SVG is refused)",
+                    "security": [],
+                    "parameters": [
+                        _URL_PARAM,
+                        {
+                            "name": "sig",
+                            "in": "query",
+                            "required": True,
+                            "description": "hex HMAC-SHA256 of url, as put in card pages",
+                            "schema": {"type": "string"},
+                        },
+                    ],
+                    "responses": {
+                        "200": _plain(
+                            "the image (raster types only)",
+                            "image/*",
+                            {"type": "string", "format": "binary"},
+                        ),
+                        "403": _error("bad signature (bad_signature)"),
+                        **fetching,
+                    },
+                }
+            },
+            "/oembed": {
+                "get": {
+                    "operationId": "getOembed",
+                    "summary": "oEmbed provider endpoint (type rich, the card HTML)",
+                    "parameters": [
+                        _URL_PARAM,
+                        {
+                            "name": "format",
+                            "in": "query",
+                            "required": False,
+                            "description": "json only; others answer 501 as oEmbed asks",
+                            "schema": {"type": "string", "enum": ["json"]},
+                        },
+                        {
+                            "name": "maxwidth",
+                            "in": "query",
+                            "required": False,
+                            "schema": {"type": "integer", "minimum": 1},
+                        },
+                        {
+                            "name": "maxheight",
+                            "in": "query",
+                            "required": False,
+                            "schema": {"type": "integer", "minimum": 1},
+                        },
+                    ],
+                    "responses": {
+                        "200": _json_ok("the oEmbed document", "OEmbed"),
+                        "501": _error("format other than json (format_not_supported)"),
+                        **fetching,
+                    },
+                }
+            },
+            "/.well-known/ai-plugin.json": {
+                "get": {
+                    "operationId": "getPluginManifest",
+                    "security": [],
+                    "responses": {"200": _plain("the manifest", "application/json", {})},
+                }
+            },
+            "/openapi.json": {
+                "get": {
+                    "operationId": "getOpenapi",
+                    "security": [],
+                    "responses": {"200": _plain("this document", "application/json", {})},
+                }
+            },
+            "/healthz": {
+                "get": {
+                    "operationId": "getHealth",
+                    "security": [],
+                    "responses": {"200": _json_ok("the process is alive", "Status")},
+                }
+            },
+            "/readyz": {
+                "get": {
+                    "operationId": "getReady",
+                    "security": [],
+                    "responses": {"200": _json_ok("ready (or degraded: Redis down)", "Ready")},
+                }
+            },
+            "/metrics": {
+                "get": {
+                    "operationId": "getMetrics",
+                    "security": [],
+                    "responses": {
+                        "200": _plain("Prometheus text format", "text/plain", {"type": "string"})
+                    },
+                }
+            },
+        },
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "schemas": {
+                "Image": _IMAGE,
+                "Card": _CARD,
+                "Preview": {
+                    "allOf": [
+                        {"$ref": "#/components/schemas/Card"},
+                        {
+                            "type": "object",
+                            "required": ["cache", "fetched_at"],
+                            "properties": {
+                                "cache": {"type": "string", "enum": ["hit", "miss", "stale"]},
+                                "fetched_at": {"type": "number"},
+                            },
+                        },
+                    ]
+                },
+                "Results": _RESULTS,
+                "Error": _ERROR,
+                "OEmbed": {
+                    "type": "object",
+                    "required": ["version", "type", "html", "width", "height"],
+                    "properties": {
+                        "version": {"type": "string", "enum": ["1.0"]},
+                        "type": {"type": "string", "enum": ["rich", "link"]},
+                        "html": {"type": "string"},
+                        "width": {"type": "integer"},
+                        "height": {"type": "integer"},
+                        "title": {"type": "string"},
+                        "author_name": {"type": "string"},
+                        "provider_name": {"type": "string"},
+                    },
+                },
+                "Status": {
+                    "type": "object",
+                    "required": ["status"],
+                    "properties": {"status": {"type": "string"}},
+                },
+                "Ready": {
+                    "type": "object",
+                    "required": ["status", "cache", "cache_ok"],
+                    "properties": {
+                        "status": {"type": "string", "enum": ["ready", "degraded"]},
+                        "cache": {"type": "string", "enum": ["memory", "redis"]},
+                        "cache_ok": {"type": "boolean"},
+                    },
+                },
+            },
+        },
+    }

@@ -1,0 +1,91 @@
+"""A page origin on 127.0.0.1 for the API tests: the fixtures/site pages plus a few odd ones.
+
+It counts requests per path, so tests can prove a request never reached it (or reached
+it once). Only loopback is ever bound.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from aiohttp import web
+
+SITE = Path(__file__).resolve().parent.parent / "fixtures" / "site"
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+SVG = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
+
+
+@dataclass
+class SiteOrigin:
+    port: int = 0
+    hits: Counter[str] = field(default_factory=Counter)
+    #: /hold/* waits on this (set it to let held requests finish).
+    release: asyncio.Event = field(default_factory=asyncio.Event)
+    #: Set when a /hold/* request has arrived.
+    held: asyncio.Event = field(default_factory=asyncio.Event)
+    #: Set when two /hold/* requests are waiting at once.
+    two_held: asyncio.Event = field(default_factory=asyncio.Event)
+    holding: int = 0
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+
+def _app(origin: SiteOrigin) -> web.Application:
+    routes = web.RouteTableDef()
+
+    @routes.get("/image.svg")
+    async def svg(request: web.Request) -> web.Response:
+        return web.Response(body=SVG, content_type="image/svg+xml")
+
+    @routes.get("/status/{code}")
+    async def status(request: web.Request) -> web.Response:
+        return web.Response(status=int(request.match_info["code"]), text="no")
+
+    @routes.get("/hold/{name}")
+    async def hold(request: web.Request) -> web.Response:
+        origin.held.set()
+        origin.holding += 1
+        if origin.holding >= 2:
+            origin.two_held.set()
+        try:
+            await origin.release.wait()
+        finally:
+            origin.holding -= 1
+        return web.FileResponse(SITE / "card-normal.html")
+
+    @routes.get("/{name}")
+    async def static(request: web.Request) -> web.StreamResponse:
+        path = SITE / request.match_info["name"]
+        if not path.is_file():
+            raise web.HTTPNotFound()
+        return web.FileResponse(path)
+
+    @web.middleware
+    async def count(request: web.Request, handler: Handler) -> web.StreamResponse:
+        origin.hits[request.path] += 1
+        return await handler(request)
+
+    app = web.Application(middlewares=[count])
+    app.add_routes(routes)
+    return app
+
+
+@asynccontextmanager
+async def site_origin() -> AsyncIterator[SiteOrigin]:
+    origin = SiteOrigin()
+    runner = web.AppRunner(_app(origin), shutdown_timeout=0.1)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    origin.port = runner.addresses[0][1]
+    try:
+        yield origin
+    finally:
+        origin.release.set()
+        await runner.cleanup()
