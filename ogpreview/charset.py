@@ -7,6 +7,7 @@ import codecs
 import re
 
 import charset_normalizer
+from charset_normalizer import CharsetMatch, CharsetMatches
 
 __all__ = ["decode_html", "normalize_label", "sniff_encoding"]
 
@@ -100,12 +101,27 @@ def _detect(data: bytes) -> str:
         return "utf-8"
     evidence = sum(1 for b in sample if b >= 0x80)
     if evidence >= MIN_DETECT_EVIDENCE:
-        best = charset_normalizer.from_bytes(sample).best()
+        matches = charset_normalizer.from_bytes(sample)
+        best = matches.best()
         if best is not None and best.encoding:
             name = normalize_label(best.encoding)
+            if name and name != FALLBACK_ENCODING and _ties_with_fallback(matches, best):
+                # The detector ranks look-alikes (cp1250 for French text) equal to the
+                # web's Western default; browsers would read windows-1252 there.
+                return FALLBACK_ENCODING
             if name:
                 return name
     return FALLBACK_ENCODING
+
+
+def _ties_with_fallback(matches: CharsetMatches, best: CharsetMatch) -> bool:
+    """Whether windows-1252 reads the bytes as well as the detector's best guess does."""
+    return any(
+        normalize_label(match.encoding) == FALLBACK_ENCODING
+        and match.chaos <= best.chaos
+        and match.coherence >= best.coherence
+        for match in matches
+    )
 
 
 def sniff_encoding(data: bytes, content_type_charset: str | None = None) -> str:

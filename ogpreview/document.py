@@ -44,16 +44,20 @@ MAX_JSONLD_BYTES = 1_000_000
 #: Longest ``<title>`` element read (the card caps titles far below this).
 MAX_TITLE_BYTES = 16_384
 
+# A tag's attributes, up to the ">" that ends it: as in browsers, a ">" inside a quoted
+# value (content="Home > News") does not end the tag; a quote opens a value only after "=".
+# Possessive throughout, so a tag that never ends costs one pass, not a backtracking search.
+_ATTRS = rb"""((?:[^>=]++|=\s*+(?:"[^"]*+"|'[^']*+')?+)*+)"""
 # The tag scanner: a literal "<" first, so the regex engine jumps between tags.
 _TAG = re.compile(
     rb"<(?:(!--)|(script|style|svg|title|textarea)\b([^>]*)>"
-    rb"|(meta|link|base|html|body|time)\b([^>]*)>)",
+    rb"|(meta|link|base|html|body|time)\b" + _ATTRS + rb">)",
     re.IGNORECASE,
 )
 # The body is read by one lighter pattern: only the tags extraction takes from a body. It
 # does not step over comments and scripts one by one (that costs more than it saves there).
 _BODY_TAG = re.compile(
-    rb"<(?:(meta|link|time)\b([^>]*)>|(script)\b([^>]*ld\+json[^>]*)>|(title)\b[^>]*>)",
+    rb"<(?:(meta|link|time)\b" + _ATTRS + rb">|(script)\b([^>]*ld\+json[^>]*)>|(title)\b[^>]*>)",
     re.IGNORECASE,
 )
 _BLOCK_END = {
@@ -110,6 +114,9 @@ class Page:
         self._meta_index: dict[str, list[int]] | None = None
         self._tag_count = 0
         self._body_start = 0
+        # No tag ends after the last ">": scanning stops there, so a page whose tail is
+        # thousands of unterminated "<meta" costs one pass instead of one pass per "<".
+        self._scan_end = self.raw.rfind(b">") + 1
         self._scan()
 
     def decode(self, data: bytes) -> str:
@@ -135,7 +142,7 @@ class Page:
 
     def _scan_body(self, pos: int) -> None:
         raw = self.raw
-        for m in _BODY_TAG.finditer(raw, pos):
+        for m in _BODY_TAG.finditer(raw, pos, self._scan_end):
             tag, tag_attrs, script, script_attrs, title = m.groups()
             if tag is not None:
                 self._take_tag(tag.lower(), tag_attrs)
@@ -185,7 +192,8 @@ class Page:
         raw = self.raw
         search = _TAG.search
         pos = 0
-        while (m := search(raw, pos)) is not None:
+        stop = self._scan_end
+        while (m := search(raw, pos, stop)) is not None:
             comment, block, block_attrs, tag, tag_attrs = m.groups()
             pos = m.end()
             if tag is not None:
@@ -261,6 +269,17 @@ class Page:
             for item in items:
                 objects.extend(_flatten_graph(item))
         return objects
+
+    @cached_property
+    def jsonld_ids(self) -> dict[str, dict[str, Any]]:
+        """The page's JSON-LD objects by ``@id`` (the first of each), for resolving node
+        references such as ``"image": {"@id": "https://example.com/a#primaryimage"}``."""
+        index: dict[str, dict[str, Any]] = {}
+        for obj in self.jsonld:
+            node_id = obj.get("@id")
+            if isinstance(node_id, str) and len(obj) > 1:
+                index.setdefault(node_id, obj)
+        return index
 
     @cached_property
     def body(self) -> Any:

@@ -44,6 +44,15 @@ _NON_CONTENT = frozenset(
     {"nav", "header", "footer", "aside", "script", "style", "noscript", "template", "form",
      "svg", "button", "select", "option", "iframe", "object", "canvas", "head", "title"}
 )  # fmt: skip
+#: Text-level elements: their text runs on with the text around them (no space between).
+_INLINE = frozenset(
+    {"a", "abbr", "acronym", "b", "bdi", "bdo", "big", "cite", "code", "data", "del", "dfn",
+     "em", "font", "i", "ins", "kbd", "mark", "nobr", "q", "s", "samp", "small", "span",
+     "strike", "strong", "sub", "sup", "time", "tt", "u", "var", "wbr"}
+)  # fmt: skip
+#: Marks an inline element's edge in loose body text (NUL never survives HTML parsing).
+_INLINE_EDGE = "\x00"
+_GLUED_WORDS = re.compile(r"(?<=\w)\x00+(?=\w)")
 _TRACKING_PATHS = ("/pixel.gif", "/spacer.gif", "/blank.gif", "/1x1.gif", "/transparent.gif", "/tr")
 _NON_IMAGE_EXTENSIONS = frozenset(
     {".mp4", ".webm", ".mov", ".m3u8", ".mp3", ".ogg", ".wav", ".pdf", ".zip", ".html",
@@ -138,7 +147,7 @@ def _first_h1(ctx: Context) -> Iterator[str]:
     if body is None:
         return
     for h1 in body.iter("h1"):
-        yield "".join(h1.itertext())
+        yield _visible_text(h1)
         return
 
 
@@ -151,7 +160,7 @@ def _first_paragraph(ctx: Context) -> Iterator[str]:
     if body is None:
         return
     for p in body.iter("p"):
-        text = clean_text("".join(p.itertext()))
+        text = clean_text(_visible_text(p))
         if text and len(text) >= MIN_PARAGRAPH_CHARS and _in_content(p):
             yield text
             return
@@ -162,25 +171,43 @@ def _body_text(ctx: Context) -> Iterator[str]:
     body = ctx.page.body
     if body is None:
         return
+    yield _visible_text(body, BODY_TEXT_BUDGET, loose=True)
+
+
+def _visible_text(root: Any, budget: int | None = None, *, loose: bool = False) -> str:
+    """The text a reader sees in ``root``: boilerplate elements (nav, script...) skipped,
+    block boundaries and ``<br>`` read as spaces, inline markup (``<a>``, ``<b>``...) joined
+    without one. Stops after about ``budget`` characters.
+
+    ``loose`` (for a whole body, where CSS often lays out links and spans as separate
+    items): an inline boundary between two word characters reads as a space too."""
+    inline_edge = _INLINE_EDGE if loose else ""
     parts: list[str] = []
     size = 0
     skip_depth: list[Any] = []
-    for event, el in _walk(body):
+    for event, el in _walk(root):
+        tag = el.tag if isinstance(el.tag, str) else None
         if event == "start":
-            if isinstance(el.tag, str) and el.tag in _NON_CONTENT:
+            if tag in _NON_CONTENT:
                 skip_depth.append(el)
-            elif not skip_depth and el.text:
-                parts.append(el.text)
-                size += len(el.text)
+            elif not skip_depth:
+                parts.append(inline_edge if tag in _INLINE else " ")
+                if el.text:
+                    parts.append(el.text)
+                    size += len(el.text)
         else:
             if skip_depth and skip_depth[-1] is el:
                 skip_depth.pop()
-            if not skip_depth and el.tail and el is not body:
+                parts.append(" ")
+            elif not skip_depth and tag is not None:
+                parts.append(inline_edge if tag in _INLINE else " ")
+            if not skip_depth and el.tail and el is not root:
                 parts.append(el.tail)
                 size += len(el.tail)
-        if size > BODY_TEXT_BUDGET:
+        if budget is not None and size > budget:
             break
-    yield " ".join(parts)
+    text = "".join(parts)
+    return _GLUED_WORDS.sub(" ", text).replace(_INLINE_EDGE, "") if loose else text
 
 
 def _walk(root: Any) -> Iterator[tuple[str, Any]]:
@@ -249,9 +276,20 @@ def _twitter_images(ctx: Context) -> Iterator[RawImage]:
             yield RawImage(value, width, height, alt)
 
 
-def _jsonld_image_values(value: Any, depth: int = 0) -> Iterator[RawImage]:
+def _deref(ctx: Context, value: Any) -> Any:
+    """A JSON-LD node reference (``{"@id": ...}`` alone) replaced by the node it names,
+    when the page has it (Yoast-style ``@graph`` pages point at their ImageObject this way)."""
+    if isinstance(value, dict) and value.keys() <= {"@id", "@type"}:
+        node_id = value.get("@id")
+        if isinstance(node_id, str):
+            return ctx.page.jsonld_ids.get(node_id, value)
+    return value
+
+
+def _jsonld_image_values(ctx: Context, value: Any, depth: int = 0) -> Iterator[RawImage]:
     if depth > 3:
         return
+    value = _deref(ctx, value)
     if isinstance(value, str):
         yield RawImage(value)
     elif isinstance(value, dict):
@@ -268,13 +306,13 @@ def _jsonld_image_values(value: Any, depth: int = 0) -> Iterator[RawImage]:
             )
     elif isinstance(value, list):
         for item in value[:20]:
-            yield from _jsonld_image_values(item, depth + 1)
+            yield from _jsonld_image_values(ctx, item, depth + 1)
 
 
 def _jsonld_images(ctx: Context) -> Iterator[RawImage]:
     for key in ("image", "thumbnailUrl"):
         for value in _jsonld(key, content_only=True)(ctx):
-            yield from _jsonld_image_values(value)
+            yield from _jsonld_image_values(ctx, value)
 
 
 def _link_image_src(ctx: Context) -> Iterator[RawImage]:

@@ -107,3 +107,10 @@ def test_ten_thousand_meta_tags_are_bounded() -> None:
         b'<meta property="og:title" content="Later">' * 10_000
     )
     assert extract(html, PAGE).title == "First"
+
+
+def test_unterminated_tags_do_not_stall_the_scanner() -> None:
+    """A page ending in thousands of "<meta" that never close still gives its card (the
+    scanner stops at the last ">" instead of retrying from every "<")."""
+    html = b"<title>t</title>" + b"<meta a " * 20_000
+    assert extract(html, PAGE).title == "t"
