@@ -25,7 +25,7 @@ from redis.exceptions import RedisError
 from ogpreview.card import Card
 from ogpreview.errors import PreviewError, error_from_code
 
-__all__ = ["Cache", "Entry", "MemoryCache", "RedisCache"]
+__all__ = ["Cache", "Entry", "MemoryCache", "NullCache", "RedisCache"]
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +36,10 @@ _NO_LOCK = "no-lock"
 REDIS_TIMEOUT = 0.25
 _RELEASE_LOCK = """
 if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end
+return 0
+"""
+_EXTEND_LOCK = """
+if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) end
 return 0
 """
 
@@ -124,6 +128,11 @@ class Cache(Protocol):
 
     async def release_lock(self, key: str, token: str) -> None: ...
 
+    async def extend_lock(self, key: str, token: str, ttl: float) -> None:
+        """Keep holding the lock for another ``ttl`` seconds (the holder renews its lease
+        while it fetches, so a holder that dies frees the URL within one lease)."""
+        ...
+
     async def ping(self) -> bool:
         """Whether the backend is usable right now."""
         ...
@@ -183,12 +192,46 @@ class MemoryCache:
     async def release_lock(self, key: str, token: str) -> None:
         return None
 
+    async def extend_lock(self, key: str, token: str, ttl: float) -> None:
+        return None
+
     async def ping(self) -> bool:
         return True
 
     async def aclose(self) -> None:
         self._entries.clear()
         self._bytes = 0
+
+
+class NullCache:
+    """A cache that keeps nothing: for callers that fetch every URL once anyway (a batch
+    link check), where keeping cards would only cost memory."""
+
+    shared = False
+
+    async def get(self, key: str) -> Entry | None:
+        return None
+
+    async def set(self, key: str, entry: Entry) -> None:
+        return None
+
+    async def delete(self, key: str) -> None:
+        return None
+
+    async def acquire_lock(self, key: str, ttl: float) -> str | None:
+        return "local"
+
+    async def release_lock(self, key: str, token: str) -> None:
+        return None
+
+    async def extend_lock(self, key: str, token: str, ttl: float) -> None:
+        return None
+
+    async def ping(self) -> bool:
+        return True
+
+    async def aclose(self) -> None:
+        return None
 
 
 class RedisCache:
@@ -215,6 +258,7 @@ class RedisCache:
             health_check_interval=30,
         )
         self._release = self._client.register_script(_RELEASE_LOCK)
+        self._extend = self._client.register_script(_EXTEND_LOCK)
 
     def _failed(self, action: str, exc: BaseException) -> None:
         self.errors += 1
@@ -278,6 +322,16 @@ class RedisCache:
             await self._release(keys=[self.prefix + "lock:" + key], args=[token])
         except (RedisError, OSError) as exc:
             self._failed("unlock", exc)
+
+    async def extend_lock(self, key: str, token: str, ttl: float) -> None:
+        if token == _NO_LOCK:
+            return
+        try:
+            await self._extend(
+                keys=[self.prefix + "lock:" + key], args=[token, max(1, int(ttl * 1000))]
+            )
+        except (RedisError, OSError) as exc:
+            self._failed("extend lock", exc)
 
     async def ping(self) -> bool:
         try:

@@ -42,8 +42,11 @@ log = logging.getLogger(__name__)
 CacheStatus = Literal["hit", "miss", "stale"]
 #: How often an instance waiting on another's fetch looks for the result.
 LOCK_POLL = 0.02
-#: Extra seconds a fetch lock outlives the fetch timeout (oEmbed and image probe included).
+#: Extra seconds a waiter waits beyond the fetch timeouts (oEmbed and image probe included).
 LOCK_GRACE = 5.0
+#: A fetch lock's lease: the holder renews it every third of this while it fetches, so if
+#: the holder's process dies, another instance takes the URL over within one lease.
+LOCK_LEASE = 3.0
 #: URL strings whose check and cache key are remembered.
 URL_MEMO_SIZE = 4096
 #: Errors worth retrying soon: the site may be back in a minute.
@@ -234,17 +237,18 @@ class Previewer:
     ) -> tuple[Entry, FetchResult | None]:
         """Fetch and cache ``url`` unless another instance is doing it (then wait for its
         result). With ``keep_stale``, a failure is not cached over the stale card."""
-        lock_ttl = self.settings.total_timeout * 3 + LOCK_GRACE
-        token = await self.cache.acquire_lock(key, lock_ttl)
+        max_wait = self.settings.total_timeout * 3 + LOCK_GRACE
+        token = await self.cache.acquire_lock(key, LOCK_LEASE)
         if token is None:
             started = time.time()
-            deadline = time.monotonic() + lock_ttl
+            deadline = time.monotonic() + max_wait
             while token is None and time.monotonic() < deadline:
                 await asyncio.sleep(LOCK_POLL)
                 entry = await self.cache.get(key)
                 if entry is not None and entry.fetched_at >= started:
                     return entry, None
-                token = await self.cache.acquire_lock(key, lock_ttl)
+                token = await self.cache.acquire_lock(key, LOCK_LEASE)
+        lease = None if token is None else asyncio.create_task(self._keep_lock(key, token))
         try:
             if not refresh and token is not None:
                 # The holder before us may have just finished: use its answer.
@@ -256,8 +260,17 @@ class Previewer:
                 await self.cache.set(key, entry)
             return entry, fetch
         finally:
+            if lease is not None:
+                lease.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await lease
             if token is not None:
                 await self.cache.release_lock(key, token)
+
+    async def _keep_lock(self, key: str, token: str) -> None:
+        while True:
+            await asyncio.sleep(LOCK_LEASE / 3)
+            await self.cache.extend_lock(key, token, LOCK_LEASE)
 
     async def _fetch_entry(self, url: str) -> tuple[Entry, FetchResult | None]:
         try:

@@ -76,6 +76,45 @@ async def test_lock_is_exclusive_and_token_checked(cache: RedisCache) -> None:
     assert (second, third, fourth is not None) == (None, None, True)
 
 
+async def test_lock_lease_is_extended_only_by_its_holder(
+    cache: RedisCache, redis_url: str, redis_prefix: str
+) -> None:
+    """extend_lock renews the holder's lease; a wrong token does not touch it."""
+    token = await cache.acquire_lock("k", 1)
+    assert token is not None
+    await cache.extend_lock("k", "not-the-token", 60)
+    client = aioredis.from_url(redis_url)
+    try:
+        before = await client.pttl(redis_prefix + "lock:k")
+        await cache.extend_lock("k", token, 60)
+        after = await client.pttl(redis_prefix + "lock:k")
+    finally:
+        await client.aclose()
+    assert (before <= 1000, 59_000 <= after <= 60_000) == (True, True)
+
+
+async def test_dead_lock_holder_frees_the_url_within_a_lease(
+    site: Site, redis_url: str, redis_prefix: str
+) -> None:
+    """A lock left by a holder that died (never renewed, never released) stops blocking
+    other instances once its lease runs out, not after the whole fetch budget."""
+    from ogpreview.previewer import LOCK_LEASE
+
+    settings = LOCAL.replace(redis_url=redis_url, cache_prefix=redis_prefix, total_timeout=30.0)
+    url = site.url("/plain.html")
+    async with Previewer(settings) as previewer:
+        # What a crashed instance leaves behind: its lock, with the lease it took.
+        dead = await previewer.cache.acquire_lock(cache_key(url), LOCK_LEASE)
+        assert dead is not None
+        loop = asyncio.get_running_loop()
+        start = loop.time()
+        card = await previewer.preview(url)
+        waited = loop.time() - start
+    # The fetch budget is 3 x 30 s + grace; the lease is 3 s. Not a speed assertion: a
+    # waiter bound by the budget would wait over 90 s.
+    assert (card.title, waited < 3 * settings.total_timeout) == ("Plain page", True)
+
+
 async def test_previewer_uses_redis_from_settings(
     site: Site, redis_url: str, redis_prefix: str
 ) -> None:
