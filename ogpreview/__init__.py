@@ -3,8 +3,9 @@
 The public API is what ``__all__`` lists; everything else is internal.
 """
 
-from ogpreview.cache import Cache, MemoryCache, RedisCache
+from ogpreview.cache import Cache, MemoryCache, NullCache, RedisCache
 from ogpreview.card import Card, Image
+from ogpreview.checker import Checker, CheckResult, Finding
 from ogpreview.errors import (
     BlockedAddress,
     BlockedURL,
@@ -19,7 +20,7 @@ from ogpreview.errors import (
     TooManyRedirects,
     UnsupportedContent,
 )
-from ogpreview.extractor import extract
+from ogpreview.extractor import explain, extract
 from ogpreview.fetcher import Fetcher
 from ogpreview.links import links_in
 from ogpreview.netguard import is_blocked
@@ -33,16 +34,20 @@ __all__ = [
     "BlockedURL",
     "Cache",
     "Card",
+    "CheckResult",
+    "Checker",
     "ConnectError",
     "DNSError",
     "FetchError",
     "FetchResult",
     "FetchTimeout",
     "Fetcher",
+    "Finding",
     "HTTPStatusError",
     "Image",
     "InvalidURL",
     "MemoryCache",
+    "NullCache",
     "PreviewError",
     "PreviewResult",
     "Previewer",
@@ -53,6 +58,7 @@ __all__ = [
     "TooManyRedirects",
     "UnsupportedContent",
     "__version__",
+    "explain",
     "extract",
     "is_blocked",
     "links_in",

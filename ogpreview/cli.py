@@ -31,12 +31,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"ogpreview {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     for name, module_name in COMMANDS.items():
-        try:
-            module = importlib.import_module(f"ogpreview.commands.{module_name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"ogpreview.commands.{module_name}":
-                raise
-            continue  # not built yet
+        # Imported here, one command at a time: `ogpreview extract` need not load aiohttp's
+        # server, nor `serve` the checker.
+        module = importlib.import_module(f"ogpreview.commands.{module_name}")
         module.add_parser(sub, name)
     return parser
 

@@ -124,6 +124,16 @@ class Settings:
     rate_limit: int = 120
     #: Take the client address from X-Forwarded-For (only behind a trusted proxy).
     trust_forwarded_for: bool = False
+    # --- batch check jobs ------------------------------------------------------------------
+    #: URLs one job may hold.
+    check_max_urls: int = 10_000
+    #: Checks one instance runs at once for jobs.
+    check_concurrency: int = 16
+    #: Seconds a job entry may sit unacknowledged with a consumer before another instance
+    #: takes it over (longer than any one check takes).
+    check_claim_idle: float = 60.0
+    #: Seconds a job and its results are kept.
+    check_job_ttl: float = 24 * 3600.0
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
@@ -139,7 +149,7 @@ class Settings:
         ):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must not be negative")
-        for name in ("connect_timeout", "total_timeout"):
+        for name in ("connect_timeout", "total_timeout", "check_claim_idle", "check_job_ttl"):
             if getattr(self, name) <= 0:
                 raise ValueError(f"{name} must be positive")
         if not 0 <= self.port < 65536:
@@ -155,6 +165,8 @@ class Settings:
             "max_batch_urls",
             "max_request_bytes",
             "max_upstream_fetches",
+            "check_max_urls",
+            "check_concurrency",
         ):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1")

@@ -59,6 +59,11 @@ def _app(origin: SiteOrigin) -> web.Application:
             origin.holding -= 1
         return web.FileResponse(SITE / "card-normal.html")
 
+    @routes.get("/slow/{ms}/{name}")
+    async def slow(request: web.Request) -> web.Response:
+        await asyncio.sleep(int(request.match_info["ms"]) / 1000)
+        return web.FileResponse(SITE / "card-normal.html")
+
     @routes.get("/{name}")
     async def static(request: web.Request) -> web.StreamResponse:
         path = SITE / request.match_info["name"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import logging
 import secrets
 from collections.abc import AsyncIterator
@@ -12,6 +11,8 @@ from aiohttp import web
 from ogpreview.previewer import Previewer
 from ogpreview.resolver import Resolver
 from ogpreview.settings import Settings
+from ogpreview.web.checks import jobs_ctx
+from ogpreview.web.checks import routes as check_routes
 from ogpreview.web.handlers import routes
 from ogpreview.web.imageproxy import ImageSigner
 from ogpreview.web.keys import (
@@ -81,16 +82,6 @@ def create_app(
     app.cleanup_ctx.append(_fetcher_ctx)
     app.cleanup_ctx.append(_previewer_ctx)
     app.add_routes(routes)
-    _setup_checks(app)
+    app.cleanup_ctx.append(jobs_ctx)
+    app.add_routes(check_routes)
     return app
-
-
-def _setup_checks(app: web.Application) -> None:
-    """The batch checker's routes (issue 6), when that module is installed."""
-    try:
-        module = importlib.import_module("ogpreview.web.checks")
-    except ModuleNotFoundError as exc:
-        if exc.name != "ogpreview.web.checks":
-            raise
-        return
-    module.setup_checks(app)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from ogpreview.jobs import Jobs
 from ogpreview.previewer import Previewer
 from ogpreview.settings import Settings
 from ogpreview.web.imageproxy import ImageSigner
@@ -13,6 +14,7 @@ from ogpreview.web.upstream import BoundedFetcher
 
 __all__ = [
     "FETCHER_KEY",
+    "JOBS_KEY",
     "LIMITER_KEY",
     "METRICS_KEY",
     "PREVIEWER_KEY",
@@ -26,3 +28,4 @@ PREVIEWER_KEY = web.AppKey("previewer", Previewer)
 METRICS_KEY = web.AppKey("metrics", ApiMetrics)
 SIGNER_KEY = web.AppKey("signer", ImageSigner)
 LIMITER_KEY = web.AppKey("limiter", RateLimiter)
+JOBS_KEY = web.AppKey("jobs", Jobs)

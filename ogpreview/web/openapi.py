@@ -79,6 +79,54 @@ _RESULTS = {
     },
 }
 
+_VERDICT = {"type": "string", "enum": ["ok", "warning", "error"]}
+_CHECK_JOB = {
+    "type": "object",
+    "required": ["id", "status", "total", "done", "counts", "created_at", "finished_at", "links"],
+    "properties": {
+        "id": {"type": "string"},
+        "status": {"type": "string", "enum": ["queued", "running", "done"]},
+        "total": {"type": "integer"},
+        "done": {"type": "integer"},
+        "counts": {
+            "type": "object",
+            "required": ["ok", "warning", "error"],
+            "properties": {v: {"type": "integer"} for v in ("ok", "warning", "error")},
+        },
+        "created_at": {"type": "number"},
+        "finished_at": _nullable("number"),
+        "links": {
+            "type": "object",
+            "required": ["self", "results"],
+            "properties": {"self": {"type": "string"}, "results": {"type": "string"}},
+        },
+    },
+}
+_CHECK_RESULT = {
+    "type": "object",
+    "required": ["url", "final_url", "verdict", "findings", "card", "status", "elapsed_ms"],
+    "properties": {
+        "url": {"type": "string"},
+        "final_url": _nullable("string"),
+        "verdict": _VERDICT,
+        "findings": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["code", "severity", "message"],
+                "properties": {
+                    "code": {"type": "string"},
+                    "severity": {"type": "string", "enum": ["error", "warning", "info"]},
+                    "message": {"type": "string"},
+                },
+            },
+        },
+        "card": {"allOf": [{"$ref": "#/components/schemas/Card"}], "nullable": True},
+        "status": _nullable("integer"),
+        "elapsed_ms": {"type": "number"},
+    },
+}
+
 
 def _error(description: str) -> dict[str, Any]:
     return {
@@ -277,6 +325,93 @@ def openapi_document(base_url: str, settings: Settings) -> dict[str, Any]:
                     },
                 }
             },
+            "/v1/checks": {
+                "post": {
+                    "operationId": "postChecks",
+                    "summary": "Queue a batch link check; results come from /v1/checks/{id}",
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["urls"],
+                                    "properties": {
+                                        "urls": {
+                                            "type": "array",
+                                            "items": {"type": "string", "pattern": "\\S"},
+                                            "minItems": 1,
+                                            "maxItems": settings.check_max_urls,
+                                        }
+                                    },
+                                }
+                            }
+                        },
+                    },
+                    "responses": {
+                        "202": _json_ok("the job, queued", "CheckJob"),
+                        **_API_ERRORS,
+                        "503": _error("the job store (Redis) is unavailable (jobs_unavailable)"),
+                    },
+                }
+            },
+            "/v1/checks/{id}": {
+                "get": {
+                    "operationId": "getCheck",
+                    "summary": "A check job's progress and results",
+                    "parameters": [
+                        {
+                            "name": "id",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "string"},
+                        },
+                        {
+                            "name": "format",
+                            "in": "query",
+                            "required": False,
+                            "description": "json (progress and a page of results) or jsonl "
+                            "(one result per line, streamed until the job is done)",
+                            "schema": {"type": "string", "enum": ["json", "jsonl"]},
+                        },
+                        {
+                            "name": "offset",
+                            "in": "query",
+                            "required": False,
+                            "description": "results to skip",
+                            "schema": {"type": "integer", "minimum": 0},
+                        },
+                        {
+                            "name": "limit",
+                            "in": "query",
+                            "required": False,
+                            "description": "results per page (json; at most 10000)",
+                            "schema": {"type": "integer", "minimum": 0},
+                        },
+                        {
+                            "name": "follow",
+                            "in": "query",
+                            "required": False,
+                            "description": "jsonl: 0 to end the stream at the results so far",
+                            "schema": {"type": "string", "enum": ["0", "1"]},
+                        },
+                    ],
+                    "responses": {
+                        "200": {
+                            "description": "progress and results",
+                            "content": {
+                                "application/json": {
+                                    "schema": {"$ref": "#/components/schemas/CheckJobResults"}
+                                },
+                                "application/x-ndjson": {"schema": {"type": "string"}},
+                            },
+                        },
+                        **_API_ERRORS,
+                        "404": _error("no such job, or it expired (job_not_found)"),
+                        "503": _error("the job store (Redis) is unavailable (jobs_unavailable)"),
+                    },
+                }
+            },
             "/.well-known/ai-plugin.json": {
                 "get": {
                     "operationId": "getPluginManifest",
@@ -349,6 +484,24 @@ def openapi_document(base_url: str, settings: Settings) -> dict[str, Any]:
                         "provider_name": {"type": "string"},
                     },
                 },
+                "CheckJob": _CHECK_JOB,
+                "CheckJobResults": {
+                    "allOf": [
+                        {"$ref": "#/components/schemas/CheckJob"},
+                        {
+                            "type": "object",
+                            "required": ["offset", "results"],
+                            "properties": {
+                                "offset": {"type": "integer"},
+                                "results": {
+                                    "type": "array",
+                                    "items": {"$ref": "#/components/schemas/CheckResult"},
+                                },
+                            },
+                        },
+                    ]
+                },
+                "CheckResult": _CHECK_RESULT,
                 "Status": {
                     "type": "object",
                     "required": ["status"],

@@ -1,0 +1,7 @@
+"""``python -m ogpreview``: the same as the ``ogpreview`` command."""
+
+import sys
+
+from ogpreview.cli import main
+
+sys.exit(main())

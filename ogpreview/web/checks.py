@@ -1,0 +1,158 @@
+"""Batch link checks over HTTP: ``POST /v1/checks`` queues a job, ``GET /v1/checks/{id}``
+reads its progress and results (JSON, or JSON lines streamed until the job is done)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import orjson
+from aiohttp import web
+
+from ogpreview.checker import Checker
+from ogpreview.jobs import JobStoreError, JobView, dedupe_urls, jobs_for, valid_job_id
+from ogpreview.web.apierror import ApiError
+from ogpreview.web.keys import JOBS_KEY, PREVIEWER_KEY, SETTINGS_KEY
+
+__all__ = ["jobs_ctx", "routes"]
+
+routes = web.RouteTableDef()
+
+#: Results per page of the JSON view, by default and at most.
+DEFAULT_PAGE = 1000
+MAX_PAGE = 10_000
+#: How often a followed JSON-lines stream looks for new results, and for how long at most
+#: (then it ends; the client goes on with ``offset=``).
+FOLLOW_POLL = 0.25
+FOLLOW_MAX = 300.0
+JSONL = "application/x-ndjson"
+
+
+async def jobs_ctx(app: web.Application) -> AsyncIterator[None]:
+    """The job store (Redis Streams, or in-process) and this instance's worker."""
+    jobs = jobs_for(app[SETTINGS_KEY], Checker(app[PREVIEWER_KEY]))
+    app[JOBS_KEY] = jobs
+    await jobs.start()
+    try:
+        yield
+    finally:
+        await jobs.aclose()
+
+
+def _unavailable(exc: JobStoreError) -> ApiError:
+    return ApiError(503, "jobs_unavailable", f"batch checks are unavailable: {exc}")
+
+
+def _links(job_id: str) -> dict[str, str]:
+    return {"self": f"/v1/checks/{job_id}", "results": f"/v1/checks/{job_id}?format=jsonl"}
+
+
+@routes.post("/v1/checks")
+async def submit(request: web.Request) -> web.Response:
+    """Queue a check of up to ``check_max_urls`` URLs; 202 with the job's id."""
+    raw = await request.read()  # client_max_size caps it (413)
+    try:
+        body = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise ApiError(400, "bad_request", f"the body is not valid JSON: {exc}") from exc
+    urls = body.get("urls") if isinstance(body, dict) else None
+    if not isinstance(urls, list) or not all(isinstance(u, str) for u in urls):
+        raise ApiError(400, "bad_request", 'the body must be {"urls": [string, ...]}')
+    settings = request.app[SETTINGS_KEY]
+    wanted = dedupe_urls(urls)
+    if not wanted:
+        raise ApiError(400, "bad_request", "no URLs to check")
+    if len(wanted) > settings.check_max_urls:
+        raise ApiError(413, "too_many_urls", f"at most {settings.check_max_urls} URLs per job")
+    try:
+        view = await request.app[JOBS_KEY].submit(wanted)
+    except JobStoreError as exc:
+        raise _unavailable(exc) from exc
+    body = {**view.to_dict(), "links": _links(view.id)}
+    return web.Response(
+        status=202,
+        body=orjson.dumps(body),
+        content_type="application/json",
+        headers={"Location": f"/v1/checks/{view.id}"},
+    )
+
+
+def _int_param(request: web.Request, name: str, default: int, maximum: int) -> int:
+    raw = request.query.get(name)
+    if raw is None:
+        return default
+    if not raw.isdigit():
+        raise ApiError(400, "bad_request", f"{name!r} must be a non-negative integer")
+    return min(int(raw), maximum)
+
+
+async def _view(request: web.Request, job_id: str) -> JobView:
+    if not valid_job_id(job_id):
+        raise ApiError(404, "job_not_found", "no such check job")
+    try:
+        view = await request.app[JOBS_KEY].view(job_id)
+    except JobStoreError as exc:
+        raise _unavailable(exc) from exc
+    if view is None:
+        raise ApiError(404, "job_not_found", "no such check job (or it expired)")
+    return view
+
+
+@routes.get("/v1/checks/{id}")
+async def job(request: web.Request) -> web.StreamResponse:
+    """Progress and results; ``format=jsonl`` streams one result per line."""
+    job_id = request.match_info["id"]
+    form = request.query.get("format", "json")
+    if form not in ("json", "jsonl"):
+        raise ApiError(400, "bad_request", "format must be 'json' or 'jsonl'")
+    offset = _int_param(request, "offset", 0, 2**31)
+    view = await _view(request, job_id)
+    if form == "jsonl":
+        follow = request.query.get("follow", "1") not in ("0", "false", "no")
+        return await _stream(request, view, offset, follow=follow)
+    limit = _int_param(request, "limit", DEFAULT_PAGE, MAX_PAGE)
+    try:
+        results = await request.app[JOBS_KEY].results(job_id, offset, limit)
+    except JobStoreError as exc:
+        raise _unavailable(exc) from exc
+    # The results are stored encoded; they are spliced in, not decoded and re-encoded.
+    head = orjson.dumps({**view.to_dict(), "offset": offset, "links": _links(job_id)})
+    body = head[:-1] + b',"results":[' + b",".join(results) + b"]}"
+    return web.Response(body=body, content_type="application/json")
+
+
+async def _stream(
+    request: web.Request, view: JobView, offset: int, *, follow: bool
+) -> web.StreamResponse:
+    """Results from ``offset`` as JSON lines; with ``follow``, until the job is done."""
+    jobs = request.app[JOBS_KEY]
+    response = web.StreamResponse(
+        headers={
+            "Content-Type": JSONL,
+            "Cache-Control": "no-store",
+            "X-Check-Total": str(view.total),
+        }
+    )
+    await response.prepare(request)
+    sent = offset
+    give_up = asyncio.get_running_loop().time() + FOLLOW_MAX
+    while True:
+        try:
+            current = await jobs.view(view.id)
+            batch = await jobs.results(view.id, sent, MAX_PAGE)
+        except JobStoreError:
+            break  # the stream has begun: end it; the client resumes with offset=
+        if batch:
+            await response.write(b"\n".join(batch) + b"\n")
+            sent += len(batch)
+            continue
+        if current is None or not follow or sent >= current.total:
+            break
+        transport = request.transport
+        if transport is None or transport.is_closing():
+            return response  # the client left
+        if asyncio.get_running_loop().time() > give_up:
+            break
+        await asyncio.sleep(FOLLOW_POLL)
+    await response.write_eof()
+    return response

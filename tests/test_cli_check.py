@@ -1,0 +1,510 @@
+"""``ogpreview check`` end to end, against the fixture site on 127.0.0.1 (run in a thread,
+since the command runs its own event loop): formats, inputs, summary, exit codes, Ctrl-C."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import json
+import os
+import pty
+import re
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import AsyncIterator, Iterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ogpreview import Previewer, Settings
+from ogpreview.cli import main
+from tests.servers import Listener, Site, raw_listener, site_server
+
+FETCH = ["--allow-network", "127.0.0.0/8", "--allow-port", "any"]
+ROOT = Path(__file__).resolve().parent.parent
+#: Upper bound for a subprocess to answer (a hang guard, not a timing assertion).
+PROCESS_DEADLINE = 30.0
+
+
+@dataclass
+class Servers:
+    site: Site
+    #: A listener that accepts and never answers: a check of it stays in flight.
+    silent: Listener
+
+
+async def _silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    await reader.read()  # never answers; returns when the client hangs up
+
+
+@asynccontextmanager
+async def _both() -> AsyncIterator[Servers]:
+    async with site_server() as site, raw_listener(script=_silent) as silent:
+        yield Servers(site, silent)
+
+
+def _in_thread(factory: Any) -> Iterator[Any]:
+    """Run an async context manager in a thread with its own loop; yield its value."""
+    loop = asyncio.new_event_loop()
+    ready = threading.Event()
+    holder: dict[str, Any] = {}
+    stop = asyncio.Event()
+
+    async def serve() -> None:
+        manager: AbstractAsyncContextManager[Any] = factory()
+        async with manager as value:
+            holder["value"] = value
+            ready.set()
+            await stop.wait()
+            # Connections still being served end when their clients (gone by now) hang up.
+            others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            if others:
+                await asyncio.wait(others, timeout=PROCESS_DEADLINE)
+
+    thread = threading.Thread(target=loop.run_until_complete, args=(serve(),), daemon=True)
+    thread.start()
+    assert ready.wait(PROCESS_DEADLINE)
+    try:
+        yield holder["value"]
+    finally:
+        loop.call_soon_threadsafe(stop.set)
+        thread.join(PROCESS_DEADLINE)
+        loop.close()
+
+
+@pytest.fixture
+def servers() -> Iterator[Servers]:
+    yield from _in_thread(_both)
+
+
+@pytest.fixture
+def site(servers: Servers) -> Site:
+    return servers.site
+
+
+def _timeless(text: str) -> str:
+    """Output with the timings, which vary from run to run, blanked."""
+    text = re.sub(r"\(\d+\.\d s\)", "(T s)", text)
+    return re.sub(r" +\d+ ms", " N ms", text)
+
+
+def _urls(tmp_path: Path, *urls: str) -> str:
+    path = tmp_path / "urls.txt"
+    path.write_text("".join(u + "\n" for u in urls))
+    return str(path)
+
+
+def test_table_output_from_a_file(site: Site, tmp_path: Path, capsys: Any) -> None:
+    """A URL file gives one line per link and one indented line per finding, in order
+    with --concurrency 1; an error link makes the exit status 1."""
+    urls = _urls(
+        tmp_path,
+        site.url("/check-good.html"),
+        site.url("/check-no-image.html"),
+        site.url("/missing.html"),
+    )
+    code = main(["check", urls, "--concurrency", "1", *FETCH])
+    assert (code, _timeless(capsys.readouterr().out)) == (
+        1,
+        f"OK       200 N ms  {site.url('/check-good.html')}\n"
+        f"WARNING  200 N ms  {site.url('/check-no-image.html')}\n"
+        "    warning  no_image: no image: the card is text only\n"
+        f"ERROR    404 N ms  {site.url('/missing.html')}\n"
+        "    error    http_status: the server answered 404\n",
+    )
+
+
+def test_jsonl_output_from_stdin(site: Site, monkeypatch: Any, capsys: Any) -> None:
+    """URLs on stdin give one JSON object per URL, in the documented shape."""
+    stdin = io.StringIO(f"{site.url('/check-no-image.html')}\n{site.url('/missing.html')}\n")
+    monkeypatch.setattr(sys, "stdin", stdin)
+    code = main(["check", "--format", "jsonl", "--concurrency", "1", *FETCH])
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    for line in lines:
+        line["elapsed_ms"] = 0
+    assert (code, lines) == (
+        1,
+        [
+            {
+                "url": site.url("/check-no-image.html"),
+                "final_url": site.url("/check-no-image.html"),
+                "verdict": "warning",
+                "findings": [
+                    {
+                        "code": "no_image",
+                        "severity": "warning",
+                        "message": "no image: the card is text only",
+                    }
+                ],
+                "card": {
+                    "url": site.url("/check-no-image.html"),
+                    "site_name": "Check Site",
+                    "title": "A checked page",
+                    "description": "What the page is about, in a sentence.",
+                    "image": None,
+                    "type": None,
+                    "locale": "en",
+                    "favicon": site.url("/favicon.ico"),
+                    "author": None,
+                    "published_time": None,
+                    "oembed_url": None,
+                    "theme_color": None,
+                },
+                "status": 200,
+                "elapsed_ms": 0,
+            },
+            {
+                "url": site.url("/missing.html"),
+                "final_url": site.url("/missing.html"),
+                "verdict": "error",
+                "findings": [
+                    {
+                        "code": "http_status",
+                        "severity": "error",
+                        "message": "the server answered 404",
+                    }
+                ],
+                "card": None,
+                "status": 404,
+                "elapsed_ms": 0,
+            },
+        ],
+    )
+
+
+def test_csv_output(site: Site, tmp_path: Path, capsys: Any) -> None:
+    """CSV has a header and one row per URL with the findings' codes and messages."""
+    urls = _urls(tmp_path, site.url("/check-inferred.html"))
+    main(["check", urls, "--format", "csv", *FETCH])
+    rows = list(csv.reader(io.StringIO(capsys.readouterr().out)))
+    rows[1][4] = "T"
+    assert rows == [
+        [
+            "url",
+            "final_url",
+            "verdict",
+            "status",
+            "elapsed_ms",
+            "findings",
+            "messages",
+            "title",
+            "description",
+            "image",
+            "site_name",
+        ],
+        [
+            site.url("/check-inferred.html"),
+            site.url("/check-inferred.html"),
+            "warning",
+            "200",
+            "T",
+            "og_title_missing og_description_missing og_image_missing site_name_inferred",
+            "og_title_missing: no og:title: the title is inferred from the <title> tag | "
+            "og_description_missing: no og:description: the description is inferred from the "
+            "meta description | og_image_missing: no og:image: the image is inferred from the "
+            "largest <img> | site_name_inferred: no og:site_name: the site name '127.0.0.1' is "
+            "inferred from the host name",
+            "Inferred title",
+            "A description from the plain meta tag.",
+            site.url("/wide.png"),
+            "127.0.0.1",
+        ],
+    ]
+
+
+def test_summary_goes_to_stderr(site: Site, tmp_path: Path, capsys: Any) -> None:
+    """Without a terminal the summary is plain lines: counts, slowest hosts, findings."""
+    urls = _urls(
+        tmp_path,
+        site.url("/check-good.html"),
+        site.url("/check-no-image.html"),
+        site.url("/check-no-description.html"),
+        site.url("/missing.html"),
+    )
+    main(["check", urls, "--format", "jsonl", *FETCH])
+    host = f"127.0.0.1:{site.port}"
+    assert _timeless(capsys.readouterr().err) == (
+        "checked 4 URLs: 1 ok, 2 warning, 1 error (T s)\n"
+        "slowest hosts (mean time per URL):\n"
+        f" N ms  {host} (4 URLs)\n"
+        "most common findings:\n"
+        "         1  error    http_status\n"
+        "         1  warning  no_description\n"
+        "         1  warning  no_image\n"
+    )
+
+
+def test_quiet_prints_no_summary(site: Site, tmp_path: Path, capsys: Any) -> None:
+    """--quiet leaves stderr empty."""
+    main(["check", _urls(tmp_path, site.url("/check-good.html")), "--quiet", *FETCH])
+    assert capsys.readouterr().err == ""
+
+
+@pytest.mark.parametrize(
+    ("fail_on", "path", "expected"),
+    [
+        ("error", "/check-good.html", 0),
+        ("error", "/check-no-image.html", 0),
+        ("error", "/missing.html", 1),
+        ("warning", "/check-no-image.html", 1),
+        ("warning", "/check-medium-image.html", 0),
+        ("never", "/missing.html", 0),
+    ],
+)
+def test_exit_status_follows_fail_on(
+    site: Site, tmp_path: Path, fail_on: str, path: str, expected: int
+) -> None:
+    """Exit 1 only when a link is as bad as --fail-on (info findings never count)."""
+    urls = _urls(tmp_path, site.url(path))
+    assert main(["check", urls, "--fail-on", fail_on, "--quiet", *FETCH]) == expected
+
+
+def test_duplicates_are_checked_once(site: Site, tmp_path: Path, capsys: Any) -> None:
+    """Three spellings of one page give one result and one fetch."""
+    urls = _urls(
+        tmp_path,
+        site.url("/check-good.html"),
+        site.url("/check-good.html?utm_campaign=x"),
+        site.url("/check-good.html#section"),
+    )
+    main(["check", urls, "--format", "jsonl", *FETCH])
+    lines = capsys.readouterr().out.splitlines()
+    assert (len(lines), site.hits["/check-good.html"]) == (1, 1)
+
+
+def test_loopback_is_refused_without_allow_flags(site: Site, tmp_path: Path, capsys: Any) -> None:
+    """Without --allow-network/--allow-port the local site is blocked, not fetched."""
+    code = main(["check", _urls(tmp_path, site.url("/check-good.html")), "--format", "jsonl"])
+    finding = json.loads(capsys.readouterr().out)["findings"]
+    assert (code, finding, site.hits["/check-good.html"]) == (
+        1,
+        [
+            {
+                "code": "blocked_url",
+                "severity": "error",
+                "message": f"port {site.port} is not allowed",
+            }
+        ],
+        0,
+    )
+
+
+def test_sitemap_input(site: Site, tmp_path: Path, capsys: Any) -> None:
+    """A sitemap.xml's <loc> URLs are checked."""
+    sitemap = tmp_path / "sitemap.xml"
+    sitemap.write_text(
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        f"<url><loc>{site.url('/check-good.html')}</loc></url>"
+        f"<url><loc>{site.url('/check-no-image.html')}</loc></url></urlset>"
+    )
+    main(["check", str(sitemap), "--format", "jsonl", *FETCH])
+    urls = sorted(json.loads(line)["url"] for line in capsys.readouterr().out.splitlines())
+    assert urls == [site.url("/check-good.html"), site.url("/check-no-image.html")]
+
+
+def test_plugin_response_input(site: Site, tmp_path: Path, capsys: Any) -> None:
+    """The links inside a plugin's JSON response (Markdown in strings) are checked."""
+    response = tmp_path / "response.json"
+    response.write_text(
+        json.dumps(
+            {
+                "results": [
+                    {"summary": f"See [the page]({site.url('/check-good.html')})."},
+                    {"link": site.url("/missing.html")},
+                ]
+            }
+        )
+    )
+    main(["check", str(response), "--format", "jsonl", *FETCH])
+    urls = sorted(json.loads(line)["url"] for line in capsys.readouterr().out.splitlines())
+    assert urls == [site.url("/check-good.html"), site.url("/missing.html")]
+
+
+def test_missing_file_is_a_usage_error(tmp_path: Path, capsys: Any) -> None:
+    """An unreadable input is one line on stderr and exit 2, before any check."""
+    code = main(["check", str(tmp_path / "nope.txt")])
+    assert (code, capsys.readouterr()) == (
+        2,
+        ("", f"error: check: cannot read {tmp_path / 'nope.txt'}: No such file or directory\n"),
+    )
+
+
+def test_unknown_format_is_a_usage_error(capsys: Any) -> None:
+    """A bad flag value is one line on stderr and exit 2."""
+    code = main(["check", "--format", "xml", "-"])
+    assert (code, capsys.readouterr().err) == (
+        2,
+        "error: ogpreview check: argument --format: invalid choice: 'xml' "
+        "(choose from 'table', 'jsonl', 'csv')\n",
+    )
+
+
+def test_input_without_urls_is_a_usage_error(tmp_path: Path, capsys: Any) -> None:
+    """A file holding only comments and blank lines: exit 2, "no URLs"."""
+    path = tmp_path / "empty.txt"
+    path.write_text("# nothing here\n\n")
+    code = main(["check", str(path), *FETCH])
+    assert (code, capsys.readouterr().err.splitlines()[-1]) == (
+        2,
+        "error: check: no URLs in the input",
+    )
+
+
+def test_broken_json_is_a_usage_error(tmp_path: Path, capsys: Any) -> None:
+    """A JSON input that does not parse: exit 2 with the file named, no traceback."""
+    path = tmp_path / "response.json"
+    path.write_text('{"links": [')
+    code = main(["check", str(path), "--quiet", *FETCH])
+    err = capsys.readouterr().err
+    assert (code, err.startswith(f"error: check: {path}: not valid JSON"), "Traceback" in err) == (
+        2,
+        True,
+        False,
+    )
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_terminal_stdin_without_files_is_a_usage_error(monkeypatch: Any, capsys: Any) -> None:
+    """No FILE and nothing piped in: exit 2 rather than wait for typing."""
+    monkeypatch.setattr(sys, "stdin", _Terminal())
+    code = main(["check"])
+    assert (code, capsys.readouterr().err) == (
+        2,
+        "error: check: no input: give FILEs, or pipe URLs on standard input\n",
+    )
+
+
+@pytest.mark.redis
+def test_redis_url_warms_the_shared_cache(
+    site: Site, tmp_path: Path, redis_url: str, redis_prefix: str, monkeypatch: Any
+) -> None:
+    """With --redis-url, the checked card is in Redis for the service to serve."""
+    monkeypatch.setenv("OGPREVIEW_CACHE_PREFIX", redis_prefix)
+    urls = _urls(tmp_path, site.url("/check-good.html"))
+    main(["check", urls, "--quiet", "--redis-url", redis_url, *FETCH])
+
+    async def lookup() -> str:
+        settings = Settings(
+            allow_networks=["127.0.0.0/8"],
+            allowed_ports=None,
+            redis_url=redis_url,
+            cache_prefix=redis_prefix,
+        )
+        async with Previewer(settings) as previewer:
+            return (await previewer.lookup(site.url("/check-good.html"))).cache
+
+    assert asyncio.run(lookup()) == "hit"
+
+
+# --- as a real process -----------------------------------------------------------------
+
+
+def _command(*args: str) -> list[str]:
+    return [sys.executable, "-m", "ogpreview.cli", "check", *args]
+
+
+def _env() -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": str(ROOT)}
+
+
+def test_plain_output_without_a_terminal(site: Site, tmp_path: Path) -> None:
+    """With stdout and stderr piped: plain table lines and a plain summary, no escapes."""
+    urls = _urls(tmp_path, site.url("/check-no-image.html"))
+    done = subprocess.run(
+        _command(urls, *FETCH),
+        capture_output=True,
+        text=True,
+        env=_env(),
+        timeout=PROCESS_DEADLINE,
+        check=False,
+    )
+    host = f"127.0.0.1:{site.port}"
+    assert (done.returncode, _timeless(done.stdout), _timeless(done.stderr)) == (
+        0,
+        f"WARNING  200 N ms  {site.url('/check-no-image.html')}\n"
+        "    warning  no_image: no image: the card is text only\n",
+        "checked 1 URL: 0 ok, 1 warning, 0 error (T s)\n"
+        "slowest hosts (mean time per URL):\n"
+        f" N ms  {host} (1 URL)\n"
+        "most common findings:\n"
+        "         1  warning  no_image\n",
+    )
+
+
+def test_progress_bar_on_a_terminal(site: Site, tmp_path: Path) -> None:
+    """With stderr on a terminal, rich draws the progress and styles the summary."""
+    urls = _urls(tmp_path, site.url("/check-good.html"))
+    master, slave = pty.openpty()
+    try:
+        process = subprocess.Popen(
+            _command(urls, "--format", "jsonl", *FETCH),
+            stdout=subprocess.DEVNULL,
+            stderr=slave,
+            env={**_env(), "TERM": "xterm-256color", "COLUMNS": "120"},
+        )
+        os.close(slave)
+        chunks: list[bytes] = []
+        while True:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:  # EIO: the terminal's other side is closed
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        code = process.wait(timeout=PROCESS_DEADLINE)
+    finally:
+        os.close(master)
+    screen = b"".join(chunks).decode("utf-8", "replace")
+    assert (code, "\x1b[" in screen, "checked 1 URL: 1 ok, 0 warning, 0 error" in screen) == (
+        0,
+        True,
+        True,
+    )
+
+
+def test_ctrl_c_reports_what_was_done(servers: Servers, tmp_path: Path) -> None:
+    """SIGINT while two links hang: the finished result is out, the summary says so, 130."""
+    site, silent = servers.site, servers.silent
+    urls = _urls(
+        tmp_path,
+        site.url("/check-no-image.html"),
+        silent.url("/one"),
+        silent.url("/two"),
+    )
+    with subprocess.Popen(
+        _command(urls, "--format", "jsonl", "--per-host", "2", *FETCH),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=_env(),
+    ) as process:
+        assert process.stdout is not None and process.stderr is not None
+        first = process.stdout.readline()  # the page finished; the two others are in flight
+        process.send_signal(signal.SIGINT)
+        rest = process.stdout.read()
+        code = process.wait(timeout=PROCESS_DEADLINE)
+        err = process.stderr.read()
+    host = f"127.0.0.1:{site.port}"
+    assert (code, json.loads(first)["verdict"], rest, _timeless(err)) == (
+        130,
+        "warning",
+        "",
+        "interrupted: stopped after 1 URL\n"
+        "checked 1 URL: 0 ok, 1 warning, 0 error (T s)\n"
+        "slowest hosts (mean time per URL):\n"
+        f" N ms  {host} (1 URL)\n"
+        "most common findings:\n"
+        "         1  warning  no_image\n",
+    )

@@ -1,0 +1,210 @@
+"""Where ``ogpreview check`` finds its URLs: lists, JSON, OpenAPI, ai-plugin, sitemaps."""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import io
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from ogpreview.urlsources import InputError, UrlSource
+
+
+async def _all(source: UrlSource) -> list[str]:
+    return [url async for url in source]
+
+
+def _write(tmp_path: Path, name: str, text: str | bytes) -> str:
+    path = tmp_path / name
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text)
+    return str(path)
+
+
+async def test_url_list_skips_blanks_and_comments(tmp_path: Path) -> None:
+    """One URL per line; blank lines, comments and CRLF endings are handled."""
+    path = _write(
+        tmp_path, "urls.txt", "# links\r\nhttps://a.example/1\r\n\r\n  https://a.example/2  \n"
+    )
+    assert await _all(UrlSource([path])) == ["https://a.example/1", "https://a.example/2"]
+
+
+async def test_url_list_keeps_bad_lines_for_the_checker(tmp_path: Path) -> None:
+    """A line that is not a URL is passed on (the check reports it as invalid_url)."""
+    path = _write(tmp_path, "urls.txt", "https://a.example/\nexample.com/page\n")
+    assert await _all(UrlSource([path])) == ["https://a.example/", "example.com/page"]
+
+
+async def test_several_inputs_in_order(tmp_path: Path) -> None:
+    """Files are read one after the other; count says how many URLs came out."""
+    first = _write(tmp_path, "a.txt", "https://a.example/\n")
+    second = _write(tmp_path, "b.txt", "https://b.example/\n")
+    source = UrlSource([first, second])
+    assert (await _all(source), source.count, source.exhausted) == (
+        ["https://a.example/", "https://b.example/"],
+        2,
+        True,
+    )
+
+
+async def test_stdin_text_stream() -> None:
+    """'-' reads standard input (here an in-memory text stream)."""
+    stdin = io.StringIO("https://a.example/\nhttps://b.example/\n")
+    assert await _all(UrlSource(["-"], stdin=stdin)) == [
+        "https://a.example/",
+        "https://b.example/",
+    ]
+
+
+async def test_piped_list_is_streamed() -> None:
+    """From a pipe, a URL is handed out as soon as its line arrives, before the rest."""
+    read_end, write_end = os.pipe()
+    stdin = os.fdopen(read_end, "r")
+    try:
+        urls = aiter(UrlSource(["-"], stdin=stdin))
+        os.write(write_end, b"https://a.example/1\nhttps://a.example/2\n")
+        first = await asyncio.wait_for(anext(urls), 30)
+        os.write(write_end, b"https://a.example/3\n")
+        os.close(write_end)
+        rest = [url async for url in urls]
+    finally:
+        stdin.close()
+    assert (first, rest) == ("https://a.example/1", ["https://a.example/2", "https://a.example/3"])
+
+
+async def test_plugin_response_json(tmp_path: Path) -> None:
+    """Every link in a plugin's JSON response: bare, Markdown, nested."""
+    response = {
+        "items": [
+            {"url": "https://a.example/item", "text": "see [docs](https://a.example/docs)."},
+            {"nested": {"more": ["https://b.example/x"]}},
+        ]
+    }
+    path = _write(tmp_path, "response.json", json.dumps(response))
+    assert await _all(UrlSource([path])) == [
+        "https://a.example/item",
+        "https://a.example/docs",
+        "https://b.example/x",
+    ]
+
+
+OPENAPI = {
+    "openapi": "3.0.1",
+    "info": {"title": "T", "termsOfService": "https://a.example/terms"},
+    "servers": [{"url": "https://api.a.example/v1"}],
+    "externalDocs": {"url": "https://a.example/docs"},
+    "paths": {
+        "/x": {
+            "get": {
+                "servers": [{"url": "https://other.a.example"}],
+                "responses": {"200": {"$ref": "https://a.example/schemas#/R"}},
+            }
+        }
+    },
+}
+
+
+async def test_openapi_json_skips_servers_and_refs(tmp_path: Path) -> None:
+    """An OpenAPI document's page links, without API servers or $refs."""
+    path = _write(tmp_path, "openapi.json", json.dumps(OPENAPI))
+    assert await _all(UrlSource([path])) == ["https://a.example/terms", "https://a.example/docs"]
+
+
+async def test_openapi_yaml(tmp_path: Path) -> None:
+    """The same OpenAPI document as YAML gives the same links."""
+    text = (
+        "openapi: 3.0.1\n"
+        "info:\n  title: T\n  termsOfService: https://a.example/terms\n"
+        "servers:\n  - url: https://api.a.example/v1\n"
+        "externalDocs:\n  url: https://a.example/docs\n"
+    )
+    path = _write(tmp_path, "openapi.yaml", text)
+    assert await _all(UrlSource([path])) == ["https://a.example/terms", "https://a.example/docs"]
+
+
+async def test_ai_plugin_manifest_skips_the_api_url(tmp_path: Path) -> None:
+    """An ai-plugin.json's logo and legal page, not its OpenAPI URL."""
+    manifest = {
+        "schema_version": "v1",
+        "name_for_human": "P",
+        "api": {"type": "openapi", "url": "https://a.example/openapi.yaml"},
+        "logo_url": "https://a.example/logo.png",
+        "legal_info_url": "https://a.example/legal",
+    }
+    path = _write(tmp_path, "ai-plugin.json", json.dumps(manifest))
+    assert await _all(UrlSource([path])) == [
+        "https://a.example/logo.png",
+        "https://a.example/legal",
+    ]
+
+
+SITEMAP = (
+    '<?xml version="1.0" encoding="UTF-8"?>'
+    '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+    "<url><loc> https://a.example/1 </loc><lastmod>2024-01-01</lastmod></url>"
+    "<url><loc>https://a.example/2</loc></url></urlset>"
+)
+
+
+async def test_sitemap(tmp_path: Path) -> None:
+    """A sitemap's <loc> URLs, trimmed."""
+    path = _write(tmp_path, "sitemap.xml", SITEMAP)
+    assert await _all(UrlSource([path])) == ["https://a.example/1", "https://a.example/2"]
+
+
+async def test_gzipped_sitemap(tmp_path: Path) -> None:
+    """A sitemap.xml.gz is decompressed."""
+    path = _write(tmp_path, "sitemap.xml.gz", gzip.compress(SITEMAP.encode()))
+    assert await _all(UrlSource([path])) == ["https://a.example/1", "https://a.example/2"]
+
+
+async def test_sitemap_index_is_noted_not_followed(tmp_path: Path) -> None:
+    """A sitemap index gives no URLs and a note naming how many sitemaps it lists."""
+    index = (
+        '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        "<sitemap><loc>https://a.example/s1.xml</loc></sitemap>"
+        "<sitemap><loc>https://a.example/s2.xml</loc></sitemap></sitemapindex>"
+    )
+    path = _write(tmp_path, "index.xml", index)
+    notes: list[str] = []
+    assert (await _all(UrlSource([path], note=notes.append)), notes) == (
+        [],
+        [f"{path}: a sitemap index: its 2 sitemaps are not followed; check each one"],
+    )
+
+
+async def test_other_xml_is_an_input_error(tmp_path: Path) -> None:
+    """XML that is not a sitemap is refused with its root element named."""
+    path = _write(tmp_path, "feed.xml", "<rss><channel/></rss>")
+    with pytest.raises(InputError, match=r"not a sitemap \(<rss>\)"):
+        await _all(UrlSource([path]))
+
+
+async def test_markdown_text(tmp_path: Path) -> None:
+    """Prose or Markdown: the links in it."""
+    path = _write(
+        tmp_path,
+        "notes.md",
+        "# Notes\n\nRead [this](https://a.example/x) and https://b.example/y.\n",
+    )
+    assert await _all(UrlSource([path])) == ["https://a.example/x", "https://b.example/y"]
+
+
+def test_missing_file_fails_at_once(tmp_path: Path) -> None:
+    """A file that cannot be opened is an InputError before anything is read."""
+    path = tmp_path / "nope.txt"
+    with pytest.raises(InputError) as raised:
+        UrlSource([str(path)])
+    assert str(raised.value) == f"cannot read {path}: No such file or directory"
+
+
+def test_directory_is_an_input_error(tmp_path: Path) -> None:
+    """A directory given as input is refused."""
+    with pytest.raises(InputError, match="it is a directory"):
+        UrlSource([str(tmp_path)])

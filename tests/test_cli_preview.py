@@ -1,0 +1,97 @@
+"""``ogpreview preview URL``: one card, as JSON or Markdown, from the site on 127.0.0.1."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from ogpreview.cli import main
+from tests.servers import Site, site_server
+
+FETCH = ["--allow-network", "127.0.0.0/8", "--allow-port", "any"]
+DEADLINE = 30.0
+
+
+@pytest.fixture
+def site() -> Iterator[Site]:
+    """The fixture site served from a thread (the command runs its own event loop)."""
+    loop = asyncio.new_event_loop()
+    ready = threading.Event()
+    holder: dict[str, Site] = {}
+    stop = asyncio.Event()
+
+    async def serve() -> None:
+        async with site_server() as server:
+            holder["site"] = server
+            ready.set()
+            await stop.wait()
+
+    thread = threading.Thread(target=loop.run_until_complete, args=(serve(),), daemon=True)
+    thread.start()
+    assert ready.wait(DEADLINE)
+    try:
+        yield holder["site"]
+    finally:
+        loop.call_soon_threadsafe(stop.set)
+        thread.join(DEADLINE)
+        loop.close()
+
+
+def test_json_card(site: Site, capsys: Any) -> None:
+    """The card as JSON, the image measured."""
+    code = main(["preview", site.url("/check-no-image.html"), *FETCH])
+    assert (code, json.loads(capsys.readouterr().out)) == (
+        0,
+        {
+            "url": site.url("/check-no-image.html"),
+            "site_name": "Check Site",
+            "title": "A checked page",
+            "description": "What the page is about, in a sentence.",
+            "image": None,
+            "type": None,
+            "locale": "en",
+            "favicon": site.url("/favicon.ico"),
+            "author": None,
+            "published_time": None,
+            "oembed_url": None,
+            "theme_color": None,
+        },
+    )
+
+
+def test_markdown_card(site: Site, capsys: Any) -> None:
+    """--format markdown prints the card as a block quote."""
+    code = main(["preview", site.url("/check-no-image.html"), "--format", "markdown", *FETCH])
+    assert (code, capsys.readouterr().out) == (
+        0,
+        "> **Check Site**\n"
+        f"> [A checked page](<{site.url('/check-no-image.html')}>)\n"
+        "> What the page is about, in a sentence\\.\n",
+    )
+
+
+def test_http_error_exits_1(site: Site, capsys: Any) -> None:
+    """A link that does not preview: its error code and message on stderr, exit 1."""
+    code = main(["preview", site.url("/missing.html"), *FETCH])
+    assert (code, capsys.readouterr()) == (1, ("", "error: http_status: the server answered 404\n"))
+
+
+def test_loopback_is_blocked_without_allow_flags(site: Site, capsys: Any) -> None:
+    """Without --allow-port/--allow-network the local site is refused."""
+    code = main(["preview", site.url("/check-good.html")])
+    assert (code, capsys.readouterr().err, site.hits["/check-good.html"]) == (
+        1,
+        f"error: blocked_url: port {site.port} is not allowed\n",
+        0,
+    )
+
+
+def test_malformed_url_is_a_usage_error(capsys: Any) -> None:
+    """Text that is not a URL: exit 2."""
+    code = main(["preview", "not a url"])
+    assert (code, capsys.readouterr().err) == (2, "error: preview: not an absolute URL\n")
