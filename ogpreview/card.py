@@ -6,9 +6,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Card", "Image"]
+__all__ = ["TEXT_FIELDS", "Card", "Image"]
 
-_CARD_TEXT_FIELDS = (
+#: The card's fields that hold text (or a URL as text), besides ``url`` and ``image``.
+TEXT_FIELDS = (
     "site_name",
     "title",
     "description",
@@ -127,5 +128,5 @@ class Card:
         return cls(
             url=url,
             image=None if image is None else Image.from_dict(image),
-            **{key: _opt_str(data, key) for key in _CARD_TEXT_FIELDS},
+            **{key: _opt_str(data, key) for key in TEXT_FIELDS},
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ogpreview.card import TEXT_FIELDS
 from ogpreview.settings import Settings, __version__
 
 __all__ = ["openapi_document"]
@@ -24,25 +25,13 @@ _IMAGE = {
         "type": _nullable("string"),
     },
 }
-_CARD_TEXT = (
-    "site_name",
-    "title",
-    "description",
-    "type",
-    "locale",
-    "favicon",
-    "author",
-    "published_time",
-    "oembed_url",
-    "theme_color",
-)
 _CARD: dict[str, Any] = {
     "type": "object",
-    "required": ["url", "image", *_CARD_TEXT],
+    "required": ["url", "image", *TEXT_FIELDS],
     "properties": {
         "url": {"type": "string"},
         "image": {"allOf": [{"$ref": "#/components/schemas/Image"}], "nullable": True},
-        **{name: _nullable("string") for name in _CARD_TEXT},
+        **{name: _nullable("string") for name in TEXT_FIELDS},
     },
 }
 _ERROR = {
