@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from urllib.parse import unquote, urlsplit
 
 from ogpreview.card import Card, Image
 from ogpreview.errors import UnsupportedContent
-from ogpreview.extractor import extract
+from ogpreview.extractor import explain
 from ogpreview.imageprobe import image_size
 from ogpreview.response import FetchResult
 
-__all__ = ["card_from_result"]
+__all__ = ["card_from_result", "explain_result"]
 
 #: Types worth a minimal card (the file name as title) though they have no markup.
 _NAMED_TYPES = {
@@ -40,7 +41,7 @@ def card_from_result(result: FetchResult) -> Card:
     """
     mime = result.content_type
     if result.is_html or (mime is None and result.body):
-        return extract(result.body, result.url, content_type=result.headers.get("Content-Type"))
+        return explain(result.body, result.url, content_type=result.headers.get("Content-Type"))[0]
     favicon = f"{urlsplit(result.url).scheme}://{urlsplit(result.url).netloc}/favicon.ico"
     if result.is_image:
         size = image_size(result.body)
@@ -66,3 +67,13 @@ def card_from_result(result: FetchResult) -> Card:
             favicon=favicon,
         )
     raise UnsupportedContent(f"cannot preview content of type {mime}", url=result.url)
+
+
+def explain_result(result: FetchResult) -> tuple[Card, Mapping[str, str | None] | None]:
+    """:func:`card_from_result`, with where each field came from for an HTML page (the
+    extractor's rule names, as :func:`~ogpreview.explain` gives them), else None."""
+    mime = result.content_type
+    if result.is_html or (mime is None and result.body):
+        content_type = result.headers.get("Content-Type")
+        return explain(result.body, result.url, content_type=content_type)
+    return card_from_result(result), None

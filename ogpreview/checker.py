@@ -147,6 +147,8 @@ _SOURCE_LABELS = {
     None: "oEmbed",
 }
 _BOT_BLOCKING = frozenset({401, 403, 429, 451})
+#: A page's card as extracted (before oEmbed and the image probe) and each field's source.
+_Extracted = tuple[Card, Mapping[str, str | None]]
 
 
 def _finding(code: str, message: str) -> Finding:
@@ -340,7 +342,12 @@ class Checker:
         start = time.perf_counter()
         url = url.strip()
         try:
-            card, fetch = await self._lookup(url)
+            result = await self.previewer.lookup(url, refresh=True)
+            card, fetch = result.card, result.fetch
+            if fetch is None:
+                # Another instance fetched it meanwhile (shared Redis lock): the card is
+                # fresh, but the page itself is needed here to tell what it declares.
+                fetch = await self.previewer.fetcher.fetch(url)
         except PreviewError as error:
             status = error.status if isinstance(error, HTTPStatusError) else None
             final = error.url if isinstance(error, HTTPStatusError) else None
@@ -350,7 +357,10 @@ class Checker:
             finding = _finding("internal_error", f"the check itself failed: {exc!r}")
             return self._result(url, None, [finding], None, None, start)
         try:
-            findings = await self._findings(card, fetch)
+            extracted = None
+            if result.fetch is not None and result.extracted is not None and result.sources:
+                extracted = (result.extracted, result.sources)
+            findings = await self._findings(card, fetch, extracted)
         except Exception as exc:
             log.exception("analysing %s failed", url)
             findings = [_finding("internal_error", f"the check itself failed: {exc!r}")]
@@ -376,16 +386,9 @@ class Checker:
             elapsed_ms=round((time.perf_counter() - start) * 1000, 1),
         )
 
-    async def _lookup(self, url: str) -> tuple[Card, FetchResult]:
-        result = await self.previewer.lookup(url, refresh=True)
-        fetch = result.fetch
-        if fetch is None:
-            # Another instance fetched it meanwhile (shared Redis lock): the card is
-            # fresh, but the page itself is needed here to tell what it declares.
-            fetch = await self.previewer.fetcher.fetch(url)
-        return result.card, fetch
-
-    async def _findings(self, card: Card, fetch: FetchResult) -> list[Finding]:
+    async def _findings(
+        self, card: Card, fetch: FetchResult, extracted: _Extracted | None = None
+    ) -> list[Finding]:
         findings: list[Finding] = []
         hops = len(fetch.redirects)
         if hops >= self.redirect_chain_hops:
@@ -424,11 +427,15 @@ class Checker:
                 )
             )
         else:
-            findings.extend(await self._page_findings(card, fetch))
+            findings.extend(await self._page_findings(card, fetch, extracted))
         return findings
 
-    async def _page_findings(self, card: Card, fetch: FetchResult) -> list[Finding]:
-        raw, sources = explain(
+    async def _page_findings(
+        self, card: Card, fetch: FetchResult, extracted: _Extracted | None
+    ) -> list[Finding]:
+        # The previewer's own extraction when it fetched the page for this check; else
+        # (the card came from another instance) the page is read again here.
+        raw, sources = extracted or explain(
             fetch.body, fetch.url, content_type=fetch.headers.get("Content-Type")
         )
         findings: list[Finding] = []

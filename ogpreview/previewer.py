@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 from ogpreview.cache import Cache, Entry, MemoryCache, RedisCache
 from ogpreview.cachekey import cache_key
 from ogpreview.card import Card
-from ogpreview.cards import card_from_result
+from ogpreview.cards import explain_result
 from ogpreview.errors import HTTPStatusError, PreviewError, error_from_code
 from ogpreview.fetcher import Fetcher
 from ogpreview.imageprobe import image_size
@@ -63,6 +63,17 @@ class PreviewResult:
     fetched_at: float
     #: The fetch made to answer this call, if one was.
     fetch: FetchResult | None = None
+    #: With ``fetch``, for an HTML page: the card as extracted, before oEmbed and the image
+    #: probe changed it, and the extractor rule each field came from (see ``explain``).
+    extracted: Card | None = None
+    sources: Mapping[str, str | None] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _Fetched:
+    result: FetchResult
+    extracted: Card
+    sources: Mapping[str, str | None] | None
 
 
 @dataclass
@@ -136,7 +147,7 @@ class Previewer:
         # Explicit None checks: an empty MemoryCache is falsy (it has a length).
         self.cache: Cache = cache if cache is not None else self._default_cache()
         self.stats = PreviewStats()
-        self._inflight: dict[str, asyncio.Future[tuple[Entry, FetchResult | None]]] = {}
+        self._inflight: dict[str, asyncio.Future[tuple[Entry, _Fetched | None]]] = {}
         # Checking and keying a URL costs more than a Redis hit's own overhead; hot URLs
         # repeat, so the outcome for one URL string is kept (refusals raise, uncached).
         self._checked = functools.lru_cache(maxsize=URL_MEMO_SIZE)(self._check_url)
@@ -205,8 +216,8 @@ class Previewer:
                     self._refresh_in_background(key, url, now)
                     return self._result(entry, "stale")
         self.stats.misses += 1
-        entry, fetch = await self._single_flight(key, url, refresh=refresh)
-        return self._result(entry, "miss", fetch)
+        entry, fetched = await self._single_flight(key, url, refresh=refresh)
+        return self._result(entry, "miss", fetched)
 
     def _check_url(self, url: str) -> tuple[str, str]:
         checked = str(validate_url(url, self.settings, self.fetcher.policy))
@@ -214,16 +225,25 @@ class Previewer:
 
     @staticmethod
     def _result(
-        entry: Entry, status: CacheStatus, fetch: FetchResult | None = None
+        entry: Entry, status: CacheStatus, fetched: _Fetched | None = None
     ) -> PreviewResult:
         if entry.error is not None:
             raise _fresh_copy(entry.error)
         assert entry.card is not None
-        return PreviewResult(entry.card, status, entry.fetched_at, fetch)
+        if fetched is None:
+            return PreviewResult(entry.card, status, entry.fetched_at)
+        return PreviewResult(
+            entry.card,
+            status,
+            entry.fetched_at,
+            fetched.result,
+            fetched.extracted,
+            fetched.sources,
+        )
 
     async def _single_flight(
         self, key: str, url: str, *, refresh: bool
-    ) -> tuple[Entry, FetchResult | None]:
+    ) -> tuple[Entry, _Fetched | None]:
         future = self._inflight.get(key)
         if future is None:
             future = asyncio.ensure_future(self._fill(key, url, refresh=refresh))
@@ -234,7 +254,7 @@ class Previewer:
 
     async def _fill(
         self, key: str, url: str, *, refresh: bool, keep_stale: bool = False
-    ) -> tuple[Entry, FetchResult | None]:
+    ) -> tuple[Entry, _Fetched | None]:
         """Fetch and cache ``url`` unless another instance is doing it (then wait for its
         result). With ``keep_stale``, a failure is not cached over the stale card."""
         max_wait = self.settings.total_timeout * 3 + LOCK_GRACE
@@ -255,10 +275,10 @@ class Previewer:
                 entry = await self.cache.get(key)
                 if entry is not None and entry.is_fresh(time.time()):
                     return entry, None
-            entry, fetch = await self._fetch_entry(url)
+            entry, fetched = await self._fetch_entry(url)
             if not (keep_stale and entry.error is not None):
                 await self.cache.set(key, entry)
-            return entry, fetch
+            return entry, fetched
         finally:
             if lease is not None:
                 lease.cancel()
@@ -272,10 +292,11 @@ class Previewer:
             await asyncio.sleep(LOCK_LEASE / 3)
             await self.cache.extend_lock(key, token, LOCK_LEASE)
 
-    async def _fetch_entry(self, url: str) -> tuple[Entry, FetchResult | None]:
+    async def _fetch_entry(self, url: str) -> tuple[Entry, _Fetched | None]:
         try:
             result = await self.fetcher.fetch(url)
-            card = await self._enrich(card_from_result(result), result)
+            extracted, sources = explain_result(result)
+            card = await self._enrich(extracted, result)
         except PreviewError as error:
             self.stats.fetches[error.code] += 1
             now = time.time()
@@ -284,9 +305,8 @@ class Previewer:
         self.stats.fetches["ok"] += 1
         now = time.time()
         fresh = freshness(result.headers, self.settings, now)
-        return Entry(
-            card, None, now, now + fresh, now + fresh + self.settings.cache_stale_ttl
-        ), result
+        entry = Entry(card, None, now, now + fresh, now + fresh + self.settings.cache_stale_ttl)
+        return entry, _Fetched(result, extracted, sources)
 
     async def _enrich(self, card: Card, result: FetchResult) -> Card:
         """oEmbed values and image dimensions; failures here never fail the card."""
@@ -328,7 +348,7 @@ class Previewer:
         runner.add_done_callback(self._background.discard)
 
     async def _watch_refresh(
-        self, key: str, task: asyncio.Future[tuple[Entry, FetchResult | None]]
+        self, key: str, task: asyncio.Future[tuple[Entry, _Fetched | None]]
     ) -> None:
         try:
             entry, _ = await task
