@@ -6,6 +6,8 @@ import re
 from functools import lru_cache
 from urllib.parse import urljoin, urlsplit
 
+from ogpreview.text import has_surrogates
+
 __all__ = ["MAX_URL_LENGTH", "absolutize", "host_of", "same_site"]
 
 #: Longer URLs are not previewable links; they are junk or attacks.
@@ -59,7 +61,7 @@ def absolutize(base: str, href: str | None) -> str | None:
     if not href:
         return None
     href = _TAB_NEWLINE.sub("", href).strip(_C0_OR_SPACE)
-    if not href or len(href) > MAX_URL_LENGTH:
+    if not href or len(href) > MAX_URL_LENGTH or has_surrogates(href):
         return None
     fast = _fast(base, href)
     if fast is not None:

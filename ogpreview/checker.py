@@ -29,6 +29,7 @@ from ogpreview.extractor import explain
 from ogpreview.imageprobe import image_size
 from ogpreview.previewer import Previewer
 from ogpreview.response import FetchResult
+from ogpreview.text import scrub_surrogates
 
 __all__ = [
     "DEFAULT_CONCURRENCY",
@@ -340,7 +341,8 @@ class Checker:
     async def check(self, url: str) -> CheckResult:
         """Check one link. Never raises for a bad URL or site: those become findings."""
         start = time.perf_counter()
-        url = url.strip()
+        # Input files can hold anything (YAML "\ud800"); the report must still encode.
+        url = scrub_surrogates(url.strip())
         try:
             result = await self.previewer.lookup(url, refresh=True)
             card, fetch = result.card, result.fetch

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import os
 import secrets
 import socket
@@ -29,7 +30,7 @@ from urllib.parse import urlsplit
 import orjson
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError, ResponseError
-from redis.typing import EncodableT, FieldT
+from redis.typing import EncodableT, FieldT, StreamIdT
 
 from ogpreview.checker import Checker, CheckResult, Finding
 from ogpreview.settings import Settings
@@ -38,6 +39,7 @@ __all__ = [
     "JobStoreError",
     "JobView",
     "Jobs",
+    "JobsBusy",
     "LocalJobs",
     "RedisJobs",
     "dedupe_urls",
@@ -91,6 +93,14 @@ return 1
 
 class JobStoreError(Exception):
     """Jobs cannot be stored or read now (Redis unreachable)."""
+
+
+class JobsBusy(JobStoreError):
+    """Too many URLs are already waiting; try again later."""
+
+
+def _busy(queued: int, adding: int, limit: int) -> JobsBusy:
+    return JobsBusy(f"{queued} URLs are waiting to be checked; {adding} more would exceed {limit}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,7 +187,7 @@ async def _safe_check(checker: Checker, url: str) -> CheckResult:
         return await checker.check(url)
     except Exception:
         log.exception("check jobs: checking %s failed", url)
-        finding = Finding("check_failed", "error", "the check itself failed; see the server log")
+        finding = Finding("internal_error", "error", "the check itself failed; see the server log")
         return CheckResult(
             url=url,
             final_url=None,
@@ -271,6 +281,9 @@ class LocalJobs:
     async def submit(self, urls: Sequence[str]) -> JobView:
         now = time.time()
         self._forget_old(now)
+        queued = sum(job.total - len(job.results) for job in self._jobs.values())
+        if queued + len(urls) > self._settings.check_max_queued:
+            raise _busy(queued, len(urls), self._settings.check_max_queued)
         job = _LocalJob(id=new_job_id(), total=len(urls), created_at=now)
         self._jobs[job.id] = job
         job.task = asyncio.create_task(self._run(job, list(urls)))
@@ -350,6 +363,7 @@ class RedisJobs:
         )
         self._record = self._client.register_script(_RECORD)
         self._worker: asyncio.Task[None] | None = None
+        self._heartbeat: asyncio.Task[None] | None = None
         self._inflight: set[asyncio.Task[None]] = set()
         self._inflight_ids: set[bytes] = set()
         self._hosts = _HostSlots(settings.per_host_connections)
@@ -382,6 +396,21 @@ class RedisJobs:
 
     async def start(self) -> None:
         self._worker = asyncio.create_task(self._work(), name="ogpreview-check-worker")
+        self._heartbeat = asyncio.create_task(self._keep_claims(), name="ogpreview-check-claims")
+
+    async def _keep_claims(self) -> None:
+        """Reset the idle time of the entries this instance holds (checking, or waiting for
+        a host slot), so no other instance takes over work that is alive; only a dead
+        instance's entries grow idle."""
+        while True:
+            await asyncio.sleep(self._settings.check_claim_idle / 3)
+            held: list[StreamIdT] = list(self._inflight_ids)
+            if not held:
+                continue
+            try:
+                await self._client.xclaim(self._stream, GROUP, self.consumer, 0, held, justid=True)
+            except (RedisError, OSError) as exc:
+                self._failed("keep claims", exc)
 
     async def aclose(self) -> None:
         """Stop taking entries, let in-flight checks finish for a while; what is left stays
@@ -396,6 +425,10 @@ class RedisJobs:
             for task in pending:
                 task.cancel()
             await asyncio.gather(*pending, return_exceptions=True)
+        if self._heartbeat is not None:  # kept beating while in-flight checks finished
+            self._heartbeat.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._heartbeat
         await self._client.aclose()
 
     # --- submitting and reading -------------------------------------------------------
@@ -403,10 +436,14 @@ class RedisJobs:
     async def submit(self, urls: Sequence[str]) -> JobView:
         now = self._clock()
         job_id = new_job_id()
-        ttl = int(self._settings.check_job_ttl)
+        ttl = math.ceil(self._settings.check_job_ttl)
         key = self._key(job_id)
         try:
             await self._ensure_group()
+            # Entries stay on the stream until checked (then they are deleted).
+            queued = int(await self._client.xlen(self._stream))
+            if queued + len(urls) > self._settings.check_max_queued:
+                raise _busy(queued, len(urls), self._settings.check_max_queued)
             # The job hash first: a worker that sees an entry of a job without a hash
             # drops the entry, so the hash must exist before any entry does.
             meta: dict[FieldT, EncodableT] = {
@@ -531,6 +568,7 @@ class RedisJobs:
             url = fields[b"url"].decode()
         except (KeyError, ValueError, UnicodeDecodeError):
             log.warning("check jobs: dropping malformed entry %r", entry_id)
+            self._inflight_ids.discard(entry_id)
             await self._drop(entry_id)
             return
         try:
@@ -558,7 +596,7 @@ class RedisJobs:
             result.verdict,
             GROUP,
             entry_id,
-            int(self._settings.check_job_ttl),
+            math.ceil(self._settings.check_job_ttl),
             repr(self._clock()),
         ]
         for attempt in range(RECORD_ATTEMPTS):

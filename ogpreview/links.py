@@ -20,7 +20,7 @@ MAX_DEPTH = 64
 _LINK = re.compile(
     r"\[[^\]\n]{0,500}\]\(\s*<?(?P<md>https?://[^\s)>]+)>?(?:\s+\"[^\"]*\")?\s*\)"
     r"|<(?P<auto>https?://[^\s<>]+)>"
-    r"|(?P<bare>https?://[^\s<>\"'`{}|\\^\[\]]+)",
+    r"|(?P<bare>https?://[^\s<>\"'`{}|\\^\[\]]{1,4096})",
     re.IGNORECASE,
 )
 _TRAILING = ".,;:!?*_~'\""
@@ -30,13 +30,19 @@ _PAIRS = {")": "(", "]": "["}
 def _trim(url: str) -> str:
     """Drop the punctuation that ends a sentence, and closing brackets that are not the
     URL's own (Wikipedia-style "Foo_(bar)" keeps its parenthesis)."""
-    while url:
-        last = url[-1]
-        if last in _TRAILING or (last in _PAIRS and url.count(last) > url.count(_PAIRS[last])):
-            url = url[:-1]
+    # Counted once, then kept up to date: recounting per character is quadratic.
+    unmatched = {close: url.count(close) - url.count(open_) for close, open_ in _PAIRS.items()}
+    end = len(url)
+    while end:
+        last = url[end - 1]
+        if last in _TRAILING:
+            end -= 1
+        elif last in unmatched and unmatched[last] > 0:
+            unmatched[last] -= 1
+            end -= 1
         else:
             break
-    return url
+    return url[:end]
 
 
 def _links_in_text(text: str) -> Iterator[str]:

@@ -65,6 +65,12 @@ def _ports(value: Iterable[int | str] | None) -> frozenset[int] | None:
     return frozenset(ports)
 
 
+#: The URL schemes redis-py connects with.
+REDIS_SCHEMES = frozenset({"redis", "rediss", "unix"})
+#: Job TTLs are whole seconds in Redis; a shorter one would expire a job at once.
+MIN_JOB_TTL = 1.0
+
+
 @dataclass(frozen=True, kw_only=True)
 class Settings:
     """Configuration, immutable; build a variant with ``dataclasses.replace``.
@@ -134,6 +140,8 @@ class Settings:
     check_claim_idle: float = 60.0
     #: Seconds a job and its results are kept.
     check_job_ttl: float = 24 * 3600.0
+    #: URLs waiting to be checked (all jobs) above which new jobs are refused (503).
+    check_max_queued: int = 100_000
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
@@ -152,8 +160,17 @@ class Settings:
         for name in ("connect_timeout", "total_timeout", "check_claim_idle", "check_job_ttl"):
             if getattr(self, name) <= 0:
                 raise ValueError(f"{name} must be positive")
+        if self.check_job_ttl < MIN_JOB_TTL:
+            raise ValueError(f"check_job_ttl must be at least {MIN_JOB_TTL:g} s")
         if not 0 <= self.port < 65536:
             raise ValueError("port must be in 0-65535")
+        if self.redis_url is not None:
+            scheme = self.redis_url.partition("://")[0].lower()
+            if scheme not in REDIS_SCHEMES or "://" not in self.redis_url:
+                raise ValueError(
+                    f"redis_url must start with redis://, rediss:// or unix://: "
+                    f"{self.redis_url[:100]!r}"
+                )
         set_(self, "api_keys", tuple(k for k in self.api_keys if k))
         for name in (
             "per_host_connections",
@@ -167,6 +184,7 @@ class Settings:
             "max_upstream_fetches",
             "check_max_urls",
             "check_concurrency",
+            "check_max_queued",
         ):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1")

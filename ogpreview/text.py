@@ -5,13 +5,15 @@ from __future__ import annotations
 import html
 import re
 
-__all__ = ["clean_text", "truncate"]
+__all__ = ["clean_text", "has_surrogates", "scrub_surrogates", "truncate"]
 
 ELLIPSIS = "…"
 
 # C0/C1 controls and invisible format characters a title should never carry.
 _INVISIBLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200d\u2060\ufeff]")
 _SPACE = re.compile(r"\s+")
+# Lone UTF-16 surrogates (JSON "\ud800" decodes to one) are not text: nothing can encode them.
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 _ENTITY = re.compile(r"&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 #: Longest raw input worth cleaning; anything beyond is cut first so a 1 MB title costs nothing.
 RAW_TEXT_CAP = 20_000
@@ -30,6 +32,8 @@ def clean_text(value: str | None, *, limit: int | None = None) -> str | None:
     if "&" in value and _ENTITY.search(value):
         value = html.unescape(value)
     value = _SPACE.sub(" ", _INVISIBLE.sub("", value)).strip()
+    if _SURROGATE.search(value):
+        value = _SURROGATE.sub("\ufffd", value)
     if not value:
         return None
     return truncate(value, limit) if limit is not None else value
@@ -45,3 +49,13 @@ def truncate(text: str, limit: int) -> str:
     if space > limit * 2 // 3:
         cut = cut[:space]
     return cut.rstrip(" ,;:-–—") + ELLIPSIS
+
+
+def has_surrogates(value: str) -> bool:
+    """Whether ``value`` holds a lone UTF-16 surrogate (it cannot be encoded as UTF-8)."""
+    return _SURROGATE.search(value) is not None
+
+
+def scrub_surrogates(value: str) -> str:
+    """``value`` with every lone surrogate replaced by U+FFFD."""
+    return _SURROGATE.sub("\ufffd", value)

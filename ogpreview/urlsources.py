@@ -41,8 +41,13 @@ __all__ = ["MAX_DOCUMENT_BYTES", "STDIN", "InputError", "UrlSource", "urls_in_do
 STDIN = "-"
 #: Bytes read at a time.
 READ_CHUNK = 64 * 1024
-#: A document (JSON, YAML, XML, text) larger than this is refused; URL lists stream.
-MAX_DOCUMENT_BYTES = 256 * 1024 * 1024
+#: A document (JSON, YAML, XML, text) larger than this, once decompressed, is refused (the
+#: sitemap protocol's own limit); URL lists stream, whatever their length.
+MAX_DOCUMENT_BYTES = 50 * 1024 * 1024
+#: URLs taken from one sitemap (the protocol's limit); the rest are noted, not checked.
+MAX_SITEMAP_URLS = 50_000
+#: A line of a URL list longer than this is no URL: it is skipped (and noted).
+MAX_LINE_BYTES = 64 * 1024
 #: Chunks a reader thread may read ahead of the checker.
 READ_AHEAD_CHUNKS = 4
 #: JSON/YAML nesting deeper than this is not walked.
@@ -224,6 +229,8 @@ def _yaml_urls(data: bytes, name: str) -> Iterator[str]:
         parsed = yaml.safe_load(data)
     except yaml.YAMLError as exc:
         raise InputError(f"{name}: not valid YAML: {exc}") from exc
+    except RecursionError as exc:
+        raise InputError(f"{name}: YAML nested too deeply") from exc
     return _structured_urls(parsed)
 
 
@@ -236,7 +243,7 @@ def _sitemap_urls(data: bytes, name: str, note: Callable[[str], None]) -> Iterat
         load_dtd=False,
     )
     kind: str | None = None
-    nested = 0
+    nested = skipped = 0
     urls: list[str] = []
     try:
         for event, element in events:
@@ -250,12 +257,17 @@ def _sitemap_urls(data: bytes, name: str, note: Callable[[str], None]) -> Iterat
                 if kind == "sitemapindex":
                     nested += 1
                 elif text:
-                    urls.append(text)
+                    if len(urls) >= MAX_SITEMAP_URLS:
+                        skipped += 1
+                    else:
+                        urls.append(text)
                 element.clear()
     except lxml.etree.XMLSyntaxError as exc:
         raise InputError(f"{name}: not valid XML: {exc}") from exc
     if nested:
         note(f"{name}: a sitemap index: its {nested} sitemaps are not followed; check each one")
+    if skipped:
+        note(f"{name}: over {MAX_SITEMAP_URLS} URLs (the sitemap limit): {skipped} not checked")
     return iter(urls)
 
 
@@ -265,14 +277,23 @@ def _text_urls(data: bytes) -> Iterator[str]:
 
 
 def _decompress(data: bytes, name: str) -> bytes:
+    """Every member of a gzip stream, at most MAX_DOCUMENT_BYTES of output in all."""
+    parts: list[bytes] = []
+    size = 0
     try:
-        inflater = zlib.decompressobj(wbits=31)
-        out = inflater.decompress(data, MAX_DOCUMENT_BYTES + 1)
+        while data:
+            inflater = zlib.decompressobj(wbits=31)
+            out = inflater.decompress(data, MAX_DOCUMENT_BYTES + 1 - size)
+            size += len(out)
+            parts.append(out)
+            if size > MAX_DOCUMENT_BYTES:
+                raise InputError(f"{name}: more than {MAX_DOCUMENT_BYTES} bytes once decompressed")
+            if not inflater.eof:
+                raise InputError(f"{name}: truncated gzip data")
+            data = inflater.unused_data.lstrip(b"\x00")  # the next member, if any
     except zlib.error as exc:
         raise InputError(f"{name}: broken gzip data: {exc}") from exc
-    if len(out) > MAX_DOCUMENT_BYTES:
-        raise InputError(f"{name}: more than {MAX_DOCUMENT_BYTES} bytes once decompressed")
-    return out
+    return b"".join(parts)
 
 
 def urls_in_document(
@@ -297,15 +318,21 @@ def _kind(name: str, lead: bytes) -> str:
     for raw in lead.splitlines():
         line = raw.strip()
         if line and not line.startswith(b"#"):
-            return "lines" if len(line.split()) == 1 else "text"
+            # One URL-like token per line is a list ("example.com/a" included, so that
+            # a missing scheme is reported); a heading or prose is text to find links in.
+            single = len(line.split()) == 1
+            return "lines" if single and (b"://" in line or b"." in line) else "text"
     return "lines"
 
 
 def _document_urls(kind: str, data: bytes, name: str, note: Callable[[str], None]) -> Iterator[str]:
-    if kind == "json":
-        return _json_urls(data, name)
-    if kind == "xml":
-        return _sitemap_urls(data, name, note)
+    if kind in ("json", "xml"):
+        try:
+            return _json_urls(data, name) if kind == "json" else _sitemap_urls(data, name, note)
+        except InputError as exc:
+            # Markdown starting with a "[" badge or a "<https://...>" autolink: text.
+            note(f"{exc}; reading it as text")
+            return _text_urls(data)
     if kind == "yaml":
         return _yaml_urls(data, name)
     if kind == "text":
@@ -390,19 +417,31 @@ class UrlSource:
                 for url in urls_in_document(data, name, note=self._note):
                     yield url
                 return
-            # A URL list: line by line, as the checker takes them.
-            pending = head.removeprefix(_BOM)
+            # A URL list: line by line, as the checker takes them. Only the unfinished
+            # last line is carried over, and never more than MAX_LINE_BYTES of it.
+            pending = head.removeprefix(_BOM).replace(b"\r", b"\n")
+            skipping = False
             while True:
-                lines = pending.split(b"\n")
-                pending = lines.pop()
-                for url in _lines(b"\n".join(lines)):
-                    yield url
-                chunk = await reader.read()
+                cut = pending.rfind(b"\n")
+                if cut >= 0:
+                    for url in _lines(pending[:cut]):
+                        yield url
+                    pending = pending[cut + 1 :]
+                if len(pending) > MAX_LINE_BYTES:
+                    self._note(f"{name}: a line over {MAX_LINE_BYTES} bytes is no URL: skipped")
+                    pending, skipping = b"", True
+                chunk = (await reader.read()).replace(b"\r", b"\n")
                 if not chunk:
                     break
+                if skipping:  # the rest of an over-long line
+                    end = chunk.find(b"\n")
+                    if end < 0:
+                        continue
+                    chunk, skipping = chunk[end + 1 :], False
                 pending += chunk
-            for url in _lines(pending):
-                yield url
+            if not skipping:
+                for url in _lines(pending):
+                    yield url
         except OSError as exc:
             raise InputError(f"cannot read {name}: {exc.strerror or exc}") from exc
 
@@ -414,7 +453,8 @@ class UrlSource:
         while True:
             chunk = await reader.read()
             head += chunk
-            if not chunk or len(head) > MAX_DOCUMENT_BYTES:
+            # A list's first line is short; a document's kind shows in its first bytes.
+            if not chunk or len(head) > MAX_LINE_BYTES:
                 return head
             body = head.removeprefix(_BOM).lstrip()
             if body[:1] in (b"{", b"[", b"<", b"\x1f") or head.startswith(b"\x1f\x8b"):

@@ -357,15 +357,15 @@ def test_input_without_urls_is_a_usage_error(tmp_path: Path, capsys: Any) -> Non
     )
 
 
-def test_broken_json_is_a_usage_error(tmp_path: Path, capsys: Any) -> None:
-    """A JSON input that does not parse: exit 2 with the file named, no traceback."""
+def test_broken_json_without_urls_is_a_usage_error(tmp_path: Path, capsys: Any) -> None:
+    """An input with no URL in it (here broken JSON, read as text): exit 2, no traceback."""
     path = tmp_path / "response.json"
     path.write_text('{"links": [')
     code = main(["check", str(path), "--quiet", *FETCH])
     err = capsys.readouterr().err
-    assert (code, err.startswith(f"error: check: {path}: not valid JSON"), "Traceback" in err) == (
+    assert (code, err.splitlines()[-1], "Traceback" in err) == (
         2,
-        True,
+        "error: check: no URLs in the input",
         False,
     )
 
@@ -508,3 +508,23 @@ def test_ctrl_c_reports_what_was_done(servers: Servers, tmp_path: Path) -> None:
         "most common findings:\n"
         "         1  warning  no_image\n",
     )
+
+
+def test_lone_surrogate_in_a_page_is_reported_not_fatal(
+    site: Site, tmp_path: Path, capsys: Any
+) -> None:
+    """A JSON-LD "\\ud800" (no UTF-8 can encode it) becomes U+FFFD; the report is written."""
+    urls = tmp_path / "urls.txt"
+    urls.write_text(site.url("/check-surrogate.html") + "\n")
+    code = main(["check", str(urls), "--format", "jsonl", "--quiet", *FETCH])
+    line = json.loads(capsys.readouterr().out)
+    assert (code, line["card"]["title"]) == (0, "Broken \ufffd headline")
+
+
+def test_lone_surrogate_in_an_input_url(tmp_path: Path, capsys: Any) -> None:
+    """A YAML input whose URL holds "\\ud800" is reported with U+FFFD, not a traceback."""
+    path = tmp_path / "api.yaml"
+    path.write_text('openapi: 3.0.0\nx: "http://127.0.0.1:9/\\ud800"\n')
+    code = main(["check", str(path), "--format", "jsonl", "--quiet", *FETCH])
+    line = json.loads(capsys.readouterr().out)
+    assert (code, line["url"]) == (1, "http://127.0.0.1:9/\ufffd")

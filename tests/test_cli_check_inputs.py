@@ -179,10 +179,65 @@ async def test_sitemap_index_is_noted_not_followed(tmp_path: Path) -> None:
     )
 
 
-async def test_other_xml_is_an_input_error(tmp_path: Path) -> None:
-    """XML that is not a sitemap is refused with its root element named."""
-    path = _write(tmp_path, "feed.xml", "<rss><channel/></rss>")
-    with pytest.raises(InputError, match=r"not a sitemap \(<rss>\)"):
+async def test_other_xml_is_read_as_text(tmp_path: Path) -> None:
+    """XML that is not a sitemap (a feed) gives the links in it, with a note naming it."""
+    path = _write(tmp_path, "feed.xml", "<rss><channel><link>https://a.example/x</link></rss>")
+    notes: list[str] = []
+    urls = await _all(UrlSource([path], note=notes.append))
+    assert (urls, notes) == (
+        ["https://a.example/x"],
+        [f"{path}: an XML document but not a sitemap (<rss>); reading it as text"],
+    )
+
+
+async def test_markdown_starting_with_a_badge(tmp_path: Path) -> None:
+    """A README that opens with a "[![badge](...)](...)" is text, not broken JSON."""
+    text = "[![build](https://ci.example/b.svg)](https://ci.example/)\n\nSee https://a.example/x\n"
+    path = _write(tmp_path, "README.md", text)
+    urls = await _all(UrlSource([path]))
+    assert urls == ["https://ci.example/b.svg", "https://ci.example/", "https://a.example/x"]
+
+
+async def test_heading_then_list_is_text(tmp_path: Path) -> None:
+    """A one-word heading first does not turn a Markdown list into a URL list."""
+    path = _write(tmp_path, "links.md", "Links\n=====\n- https://a.example/x\n")
+    assert await _all(UrlSource([path])) == ["https://a.example/x"]
+
+
+async def test_overlong_line_is_skipped_with_a_note(tmp_path: Path) -> None:
+    """A URL list line with no end (megabytes) is skipped; the lines around it are kept."""
+    path = tmp_path / "urls.txt"
+    path.write_bytes(b"https://a.example/1\n" + b"x" * 3_000_000 + b"\nhttps://a.example/2\n")
+    notes: list[str] = []
+    urls = await _all(UrlSource([str(path)], note=notes.append))
+    assert (urls, notes) == (
+        ["https://a.example/1", "https://a.example/2"],
+        [f"{path}: a line over 65536 bytes is no URL: skipped"],
+    )
+
+
+async def test_carriage_return_lines(tmp_path: Path) -> None:
+    """Old Mac line endings (CR only) separate URLs too."""
+    path = tmp_path / "urls.txt"
+    path.write_bytes(b"https://a.example/1\rhttps://a.example/2\r")
+    assert await _all(UrlSource([str(path)])) == ["https://a.example/1", "https://a.example/2"]
+
+
+async def test_multi_member_gzip(tmp_path: Path) -> None:
+    """Every member of a concatenated gzip file is read."""
+    import gzip
+
+    path = tmp_path / "urls.json.gz"
+    path.write_bytes(
+        gzip.compress(b'["https://a.example/1",') + gzip.compress(b'"https://a.example/2"]')
+    )
+    assert await _all(UrlSource([str(path)])) == ["https://a.example/1", "https://a.example/2"]
+
+
+async def test_deep_yaml_is_an_input_error(tmp_path: Path) -> None:
+    """YAML nested deeper than the parser can go is a readable input error."""
+    path = _write(tmp_path, "deep.yaml", "openapi: 3.0.0\nx: " + "[" * 5000 + "\n")
+    with pytest.raises(InputError, match="nested too deeply"):
         await _all(UrlSource([path]))
 
 

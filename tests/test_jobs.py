@@ -151,11 +151,19 @@ async def test_entries_of_a_dead_consumer_are_claimed(
     assert pending["pending"] == 0
 
 
+class _StalledJobs(RedisJobs):
+    """An instance whose claims go stale while it still works: its heartbeat never runs
+    (as in a long pause or a partition from Redis)."""
+
+    async def _keep_claims(self) -> None:
+        return None
+
+
 async def test_work_done_twice_is_reported_once(
     origin: SiteOrigin, redis_settings: Settings
 ) -> None:
-    """When a second worker takes over entries the first is still checking, both finish
-    them, and each result is recorded once."""
+    """When a second worker takes over entries a stalled one is still checking, both
+    finish them, and each result is recorded once."""
     # Checks take 600 ms, but entries count as abandoned after 100 ms.
     settings = redis_settings.replace(check_claim_idle=0.1, check_concurrency=2)
     urls = [origin.url(f"/slow/600/t{i}") for i in range(2)]
@@ -165,7 +173,7 @@ async def test_work_done_twice_is_reported_once(
         Previewer(settings, cache=MemoryCache()) as p1,
         Previewer(settings, cache=MemoryCache()) as p2,
     ):
-        first = RedisJobs(settings, Checker(p1))
+        first = _StalledJobs(settings, Checker(p1))
         second = RedisJobs(settings, Checker(p2))
         await first.start()
         try:
@@ -182,6 +190,38 @@ async def test_work_done_twice_is_reported_once(
     page_hits = {path: n for path, n in origin.hits.items() if path.startswith("/slow/")}
     assert page_hits == {"/slow/600/t0": 2, "/slow/600/t1": 2}
     assert (sorted(reported), view.done) == (sorted(urls), 2)
+
+
+async def test_entries_waiting_for_a_host_slot_are_not_taken_over(
+    origin: SiteOrigin, redis_settings: Settings
+) -> None:
+    """An instance keeps claiming the entries it holds, so one still waiting for its
+    per-host slot is not checked again by another instance."""
+    # One check per host at a time, 300 ms each: the last of 4 entries waits ~900 ms,
+    # three times the 300 ms after which an entry counts as abandoned.
+    settings = redis_settings.replace(
+        check_claim_idle=0.3, check_concurrency=4, per_host_connections=1
+    )
+    urls = [origin.url(f"/slow/300/w{i}") for i in range(4)]
+    async with (
+        Previewer(settings, cache=MemoryCache()) as p1,
+        Previewer(settings, cache=MemoryCache()) as p2,
+    ):
+        first = RedisJobs(settings, Checker(p1))
+        second = RedisJobs(settings, Checker(p2))
+        await first.start()
+        try:
+            job = await first.submit(urls)
+            async with asyncio.timeout(DEADLINE):
+                while not origin.hits:  # noqa: ASYNC110 - hits come from a server
+                    await asyncio.sleep(0.01)
+            await second.start()
+            await finished(first, job.id)
+        finally:
+            await first.aclose()
+            await second.aclose()
+    page_hits = {path: n for path, n in origin.hits.items() if path.startswith("/slow/")}
+    assert page_hits == {f"/slow/300/w{i}": 1 for i in range(4)}
 
 
 async def test_job_keys_expire(origin: SiteOrigin, redis_settings: Settings) -> None:

@@ -128,3 +128,8 @@ def test_oembed_fills_gaps_and_page_values_win() -> None:
         image=Image(url="https://i.e.com/t.jpg", width=480, height=360),
         oembed_url="https://e.com/oembed",
     )
+
+
+def test_many_closing_brackets_are_trimmed() -> None:
+    """A URL followed by 40,000 ")" is found once, without them (linear trimming)."""
+    assert links_in("http://127.0.0.1/" + ")" * 40_000) == ["http://127.0.0.1/"]

@@ -96,3 +96,16 @@ def test_out_of_range_port_is_refused() -> None:
 def test_default_ports_constant_is_the_default() -> None:
     """The named constant is what Settings uses."""
     assert Settings().allowed_ports == DEFAULT_ALLOWED_PORTS
+
+
+@pytest.mark.parametrize("url", ["127.0.0.1:6379", "http://127.0.0.1:6379", ""])
+def test_redis_url_needs_a_redis_scheme(url: str) -> None:
+    """A Redis URL without redis://, rediss:// or unix:// is refused at once."""
+    with pytest.raises(ValueError, match="redis_url must start with"):
+        Settings(redis_url=url)
+
+
+def test_job_ttl_under_a_second_is_refused() -> None:
+    """Job TTLs are whole seconds in Redis: under one would expire a job at once."""
+    with pytest.raises(ValueError, match="check_job_ttl must be at least 1"):
+        Settings(check_job_ttl=0.5)

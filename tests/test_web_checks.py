@@ -148,3 +148,22 @@ async def test_redis_job_over_http(origin: SiteOrigin, redis_url: str, redis_pre
         job = await (await client.post("/v1/checks", json={"urls": urls})).json()
         body = await wait_done(client, job["id"])
     assert sorted(r["url"] for r in body["results"]) == sorted(urls)
+
+
+async def test_non_ascii_digits_are_400(client: TestClient[Any, Any], origin: SiteOrigin) -> None:
+    """offset=² is a bad request, not a crash."""
+    job = await (await client.post("/v1/checks", json={"urls": [origin.url("/x")]})).json()
+    response = await client.get(f"/v1/checks/{job['id']}", params={"offset": "²"})
+    assert (response.status, (await response.json())["error"]["code"]) == (400, "bad_request")
+
+
+async def test_too_much_queued_work_is_503_busy(origin: SiteOrigin) -> None:
+    """Past check_max_queued waiting URLs, new jobs get 503 jobs_busy with Retry-After."""
+    async with api(BASE.replace(check_max_queued=3, image_probe=False)) as client:
+        first = await client.post("/v1/checks", json={"urls": [origin.url("/hold/a")] * 1})
+        urls = [origin.url(f"/hold/b{i}") for i in range(3)]
+        second = await client.post("/v1/checks", json={"urls": urls})
+        body = await second.json()
+        assert (first.status, second.status, body["error"]["code"]) == (202, 503, "jobs_busy")
+        assert second.headers["Retry-After"] == "60"
+        origin.release.set()

@@ -476,8 +476,8 @@ async def _check(
                     async for result in checker.check_many(
                         source, concurrency=concurrency, per_host=args.per_host
                     ):
+                        report.add(result)  # counted first: a failed write still counts
                         writer.write(result)
-                        report.add(result)
                         progress.update(report, source)
                 except asyncio.CancelledError:
                     if not interrupted:
@@ -512,5 +512,7 @@ async def _check(
     if report.total == 0 and not broken_pipe:
         print("error: check: no URLs in the input", file=sys.stderr, flush=True)
         return EXIT_USAGE
+    if broken_pipe:  # the output was cut off, so the run did not finish: not a pass
+        return EXIT_FAILURE
     failing = {"error": ("error",), "warning": ("error", "warning"), "never": ()}[args.fail_on]
     return EXIT_FAILURE if any(report.verdicts[v] for v in failing) else EXIT_OK

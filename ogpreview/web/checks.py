@@ -10,7 +10,7 @@ import orjson
 from aiohttp import web
 
 from ogpreview.checker import Checker
-from ogpreview.jobs import JobStoreError, JobView, dedupe_urls, jobs_for, valid_job_id
+from ogpreview.jobs import JobsBusy, JobStoreError, JobView, dedupe_urls, jobs_for, valid_job_id
 from ogpreview.web.apierror import ApiError
 from ogpreview.web.keys import JOBS_KEY, PREVIEWER_KEY, SETTINGS_KEY
 
@@ -18,6 +18,8 @@ __all__ = ["jobs_ctx", "routes"]
 
 routes = web.RouteTableDef()
 
+#: Digits accepted in offset/limit (more is no real position).
+MAX_INT_DIGITS = 10
 #: Results per page of the JSON view, by default and at most.
 DEFAULT_PAGE = 1000
 MAX_PAGE = 10_000
@@ -66,6 +68,10 @@ async def submit(request: web.Request) -> web.Response:
         raise ApiError(413, "too_many_urls", f"at most {settings.check_max_urls} URLs per job")
     try:
         view = await request.app[JOBS_KEY].submit(wanted)
+    except JobsBusy as exc:
+        raise ApiError(
+            503, "jobs_busy", f"too much work queued: {exc}", headers={"Retry-After": "60"}
+        ) from exc
     except JobStoreError as exc:
         raise _unavailable(exc) from exc
     body = {**view.to_dict(), "links": _links(view.id)}
@@ -81,7 +87,7 @@ def _int_param(request: web.Request, name: str, default: int, maximum: int) -> i
     raw = request.query.get(name)
     if raw is None:
         return default
-    if not raw.isdigit():
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > MAX_INT_DIGITS:
         raise ApiError(400, "bad_request", f"{name!r} must be a non-negative integer")
     return min(int(raw), maximum)
 

@@ -340,7 +340,10 @@ def openapi_document(base_url: str, settings: Settings) -> dict[str, Any]:
                     "responses": {
                         "202": _json_ok("the job, queued", "CheckJob"),
                         **_API_ERRORS,
-                        "503": _error("the job store (Redis) is unavailable (jobs_unavailable)"),
+                        "503": _error(
+                            "too many URLs queued (jobs_busy, see Retry-After) or the job "
+                            "store (Redis) is unavailable (jobs_unavailable)"
+                        ),
                     },
                 }
             },
