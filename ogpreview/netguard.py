@@ -173,11 +173,13 @@ def _inet_aton_part(text: str) -> int | None:
         return None
 
 
+@lru_cache(maxsize=4096)
 def parse_ip_literal(host: str) -> IPAddress | None:
     """The address a host string denotes when an OS resolver would read it as an IP.
 
     Understands every ``inet_aton`` spelling (``2130706433``, ``0x7f.1``, ``0177.0.0.1``,
     ``127.1``), a trailing dot, and bracketed IPv6 with a zone id. None for a host name.
+    Pure, so remembered per host string: a batch asks about the same hosts again and again.
     """
     text = host.strip().rstrip(".")
     if text.startswith("[") and text.endswith("]"):
