@@ -29,11 +29,15 @@ _PLAIN_ROOT_PATH = re.compile(r"/(?!/)[^\s\\]*")
 _DOT_SEGMENT = re.compile(r"(?:^|/)\.\.?(?:[/?#]|$)")
 
 
+def _is_plain_absolute(url: str) -> bool:
+    match = _PLAIN_ABSOLUTE.fullmatch(url)
+    return match is not None and (match.group(1) is None or int(match.group(1)) <= MAX_PORT)
+
+
 @lru_cache(maxsize=64)
 def _origin(base: str) -> str | None:
     """``scheme://netloc`` of a plain absolute http(s) base URL, else None."""
-    match = _PLAIN_ABSOLUTE.fullmatch(base)
-    if match is None or (match.group(1) is not None and int(match.group(1)) > MAX_PORT):
+    if not _is_plain_absolute(base):
         return None
     end = base.find("/", base.index("//") + 2)
     for stop in ("?", "#"):
@@ -50,10 +54,7 @@ def _fast(base: str, href: str) -> str | None:
             return None
         origin = _origin(base)
         return None if origin is None else origin + href
-    match = _PLAIN_ABSOLUTE.fullmatch(href)
-    if match is None or (match.group(1) is not None and int(match.group(1)) > MAX_PORT):
-        return None
-    return href
+    return href if _is_plain_absolute(href) else None
 
 
 def absolutize(base: str, href: str | None) -> str | None:

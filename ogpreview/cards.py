@@ -11,7 +11,7 @@ from ogpreview.extractor import explain
 from ogpreview.imageprobe import image_size
 from ogpreview.response import FetchResult
 
-__all__ = ["card_from_result", "explain_result"]
+__all__ = ["explain_result"]
 
 #: Types worth a minimal card (the file name as title) though they have no markup.
 _NAMED_TYPES = {
@@ -34,14 +34,22 @@ def _host(url: str) -> str | None:
     return (host[4:] if host.startswith("www.") else host) or None
 
 
-def card_from_result(result: FetchResult) -> Card:
-    """The card for a fetch result: HTML is extracted; an image previews as itself; a PDF,
-    video, audio or data file gets a minimal card titled with its file name; anything
-    else is :class:`~ogpreview.UnsupportedContent`.
+def explain_result(result: FetchResult) -> tuple[Card, Mapping[str, str | None] | None]:
+    """The card for a fetch result, and for an HTML page where each field came from (the
+    extractor's rule names, as :func:`~ogpreview.explain` gives them; None otherwise).
+
+    HTML is extracted; an image previews as itself; a PDF, video, audio or data file gets
+    a minimal card titled with its file name; anything else is
+    :class:`~ogpreview.UnsupportedContent`.
     """
     mime = result.content_type
     if result.is_html or (mime is None and result.body):
-        return explain(result.body, result.url, content_type=result.headers.get("Content-Type"))[0]
+        content_type = result.headers.get("Content-Type")
+        return explain(result.body, result.url, content_type=content_type)
+    return _file_card(result, mime), None
+
+
+def _file_card(result: FetchResult, mime: str | None) -> Card:
     favicon = f"{urlsplit(result.url).scheme}://{urlsplit(result.url).netloc}/favicon.ico"
     if result.is_image:
         size = image_size(result.body)
@@ -67,13 +75,3 @@ def card_from_result(result: FetchResult) -> Card:
             favicon=favicon,
         )
     raise UnsupportedContent(f"cannot preview content of type {mime}", url=result.url)
-
-
-def explain_result(result: FetchResult) -> tuple[Card, Mapping[str, str | None] | None]:
-    """:func:`card_from_result`, with where each field came from for an HTML page (the
-    extractor's rule names, as :func:`~ogpreview.explain` gives them), else None."""
-    mime = result.content_type
-    if result.is_html or (mime is None and result.body):
-        content_type = result.headers.get("Content-Type")
-        return explain(result.body, result.url, content_type=content_type)
-    return card_from_result(result), None

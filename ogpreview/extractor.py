@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -56,18 +57,5 @@ def explain(
     return Card(**values), sources
 
 
-#: The card fields, in the order they are extracted.
-FIELDS = (
-    "url",
-    "site_name",
-    "title",
-    "description",
-    "image",
-    "type",
-    "locale",
-    "favicon",
-    "author",
-    "published_time",
-    "oembed_url",
-    "theme_color",
-)
+#: The card fields, in the order they are extracted (the Card's own field order).
+FIELDS = tuple(field.name for field in dataclasses.fields(Card))

@@ -32,8 +32,8 @@ def clean_text(value: str | None, *, limit: int | None = None) -> str | None:
     if "&" in value and _ENTITY.search(value):
         value = html.unescape(value)
     value = _SPACE.sub(" ", _INVISIBLE.sub("", value)).strip()
-    if _SURROGATE.search(value):
-        value = _SURROGATE.sub("\ufffd", value)
+    if has_surrogates(value):
+        value = scrub_surrogates(value)
     if not value:
         return None
     return truncate(value, limit) if limit is not None else value
