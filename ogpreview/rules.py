@@ -50,6 +50,8 @@ _INLINE = frozenset(
      "em", "font", "i", "ins", "kbd", "mark", "nobr", "q", "s", "samp", "small", "span",
      "strike", "strong", "sub", "sup", "time", "tt", "u", "var", "wbr"}
 )  # fmt: skip
+#: Elements holding page furniture: an ``<img>`` fallback never picks an image inside them.
+_CHROME = frozenset({"nav", "header", "footer", "aside", "button", "form"})
 #: Marks an inline element's edge in loose body text (NUL never survives HTML parsing).
 _INLINE_EDGE = "\x00"
 _GLUED_WORDS = re.compile(r"(?<=\w)\x00+(?=\w)")
@@ -153,6 +155,12 @@ def _first_h1(ctx: Context) -> Iterator[str]:
 
 def _in_content(el: Any) -> bool:
     return not any(anc.tag in _NON_CONTENT for anc in el.iterancestors())
+
+
+def _in_chrome(el: Any) -> bool:
+    """Whether ``el`` sits in the page's furniture (menus, banners, footers, buttons), where
+    images are logos and icons rather than what the page is about."""
+    return any(anc.tag in _CHROME for anc in el.iterancestors())
 
 
 def _first_paragraph(ctx: Context) -> Iterator[str]:
@@ -345,21 +353,26 @@ def _img_src(img: Any) -> str | None:
 
 
 def _largest_img(ctx: Context) -> Iterator[RawImage]:
+    """The largest ``<img>`` with declared dimensions, one outside the page's furniture if
+    there is any."""
     body = ctx.page.body
     if body is None:
         return
-    best: tuple[int, Any, int, int] | None = None
+    best: dict[bool, tuple[int, Any, int, int]] = {}
     for count, img in enumerate(body.iter("img")):
         if count >= MAX_IMGS_SCANNED:
             break
         width, height = _dimension(img.get("width")), _dimension(img.get("height"))
         if width is None or height is None or width < MIN_IMG_SIDE or height < MIN_IMG_SIDE:
             continue
-        if best is None or width * height > best[0]:
-            best = (width * height, img, width, height)
-    if best is not None:
-        _, img, width, height = best
-        yield RawImage(_img_src(img), width, height, img.get("alt"))
+        chrome = _in_chrome(img)
+        current = best.get(chrome)
+        if current is None or width * height > current[0]:
+            best[chrome] = (width * height, img, width, height)
+    for chrome in (False, True):
+        if chrome in best:
+            _, img, width, height = best[chrome]
+            yield RawImage(_img_src(img), width, height, img.get("alt"))
 
 
 def _video_poster(ctx: Context) -> Iterator[RawImage]:
@@ -371,10 +384,12 @@ def _video_poster(ctx: Context) -> Iterator[RawImage]:
 
 
 def _first_img(ctx: Context) -> Iterator[RawImage]:
-    """Any ``<img>`` not declared smaller than an icon: the last resort (as Synapse does)."""
+    """Any ``<img>`` not declared smaller than an icon: the last resort (as Synapse does).
+    Images in the page's furniture (a header's menu icons, say) come after all others."""
     body = ctx.page.body
     if body is None:
         return
+    furniture: list[RawImage] = []
     for count, img in enumerate(body.iter("img")):
         if count >= MAX_IMGS_SCANNED:
             break
@@ -383,7 +398,12 @@ def _first_img(ctx: Context) -> Iterator[RawImage]:
             height is not None and height < MIN_IMG_SIDE
         ):
             continue
-        yield RawImage(_img_src(img), img.get("width"), img.get("height"), img.get("alt"))
+        image = RawImage(_img_src(img), img.get("width"), img.get("height"), img.get("alt"))
+        if _in_chrome(img):
+            furniture.append(image)
+        else:
+            yield image
+    yield from furniture
 
 
 def _dimension(value: Any) -> int | None:
