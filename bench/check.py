@@ -8,10 +8,11 @@ checker runs as the real command, in its own process:
     ogpreview check URLS --format jsonl --concurrency 200 --per-host (200 / hosts) ...
 
 Reported: the checking time (the command's own summary, start-up excluded) and the
-whole process's wall time, each against the ideal (URLs x latency / concurrency), and the
-command's peak RSS. Targets (issue "ogpreview check"): within 1.3x of the ideal, under
-200 MB. Every page declares the same og:image, so the checker probes it once (it
-remembers image probes) and every verdict is "ok".
+whole process's wall time, each against the ideal (URLs x latency / concurrency), the
+command's peak RSS, and its CPU time (user + system, start-up included) in all and per
+URL. Targets (issue "ogpreview check"): within 1.3x of the ideal, under 200 MB. Every page
+declares the same og:image, so the checker probes it once (it remembers image probes) and
+every verdict is "ok".
 
     python bench/check.py [--urls N] [--latency S] [--concurrency N] [--hosts N]
 
@@ -98,10 +99,12 @@ async def _serve(port: int, hosts: int, latency: float) -> None:
     await asyncio.Event().wait()
 
 
-def _rss_peak_mb(pid: int, proc: subprocess.Popen[bytes]) -> tuple[int, float]:
+def _wait_usage(pid: int, proc: subprocess.Popen[bytes]) -> tuple[int, float, float, float]:
+    """Exit code, peak RSS (MB), and user and system CPU seconds of the finished command."""
     _, status, usage = os.wait4(pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)
-    return proc.returncode, usage.ru_maxrss / 1024  # Linux: kilobytes
+    rss_mb = usage.ru_maxrss / 1024  # Linux: kilobytes
+    return proc.returncode, rss_mb, usage.ru_utime, usage.ru_stime
 
 
 def main() -> int:
@@ -145,7 +148,7 @@ def main() -> int:
                 proc = subprocess.Popen(command, stdout=sink, stderr=subprocess.PIPE)
                 assert proc.stderr is not None
                 stderr = proc.stderr.read().decode()
-                code, rss_mb = _rss_peak_mb(proc.pid, proc)
+                code, rss_mb, user_s, system_s = _wait_usage(proc.pid, proc)
             wall = time.perf_counter() - started
             results = sum(1 for _ in out.open("rb"))
     finally:
@@ -168,6 +171,11 @@ def main() -> int:
     )
     print(f"process wall:    {wall:.2f} s  = {wall / ideal:.2f}x ideal (start-up included)")
     print(f"peak RSS:        {rss_mb:.1f} MB (target < {MAX_RSS_MB:g} MB)")
+    cpu = user_s + system_s
+    print(
+        f"checker CPU:     {cpu:.2f} s  = {cpu * 1000 / args.urls:.3f} ms per URL "
+        f"(user {user_s:.2f} s + system {system_s:.2f} s, start-up included)"
+    )
     print(f"CPUs:            {os.cpu_count()}")
     ok = checking / ideal <= MAX_RATIO and rss_mb < MAX_RSS_MB
     print("PASS" if ok else "FAIL")

@@ -48,6 +48,7 @@ __all__ = [
     "Finding",
     "Severity",
     "Verdict",
+    "dedup_key",
     "verdict_of",
 ]
 
@@ -266,9 +267,15 @@ def _label(source: str | None) -> str:
     return _SOURCE_LABELS.get(source) or str(source)
 
 
-def _dedup_key(url: str) -> int:
-    """A small fixed-size key per normalised URL (8 bytes of a hash: the seen-set stays
-    small for 100,000s of URLs; a collision needs ~4 billion URLs to be likely)."""
+def dedup_key(url: str) -> int:
+    """What makes two links "the same link", checked once: equal keys. The key is that of
+    the normalised URL (:func:`~ogpreview.cachekey.normalize_url`: case of scheme and host,
+    default port, fragment and tracking parameters do not count; the stripped text when it
+    does not parse). Both ``ogpreview check`` (:meth:`Checker.check_many`) and check jobs
+    (:func:`ogpreview.jobs.dedupe_urls`) skip a URL whose key they have seen.
+
+    It is small and fixed-size (8 bytes of a hash: the seen-set stays small for 100,000s of
+    URLs; a collision needs ~4 billion URLs to be likely)."""
     try:
         text = normalize_url(url)
     except ValueError:
@@ -658,7 +665,7 @@ class Checker:
                         except StopIteration:
                             exhausted = True
                             break
-                    key = _dedup_key(url)
+                    key = dedup_key(url)
                     if key in seen:
                         continue
                     seen.add(key)

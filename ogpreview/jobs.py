@@ -32,7 +32,7 @@ import redis.asyncio as aioredis
 from redis.exceptions import RedisError, ResponseError
 from redis.typing import EncodableT, FieldT, StreamIdT
 
-from ogpreview.checker import Checker, CheckResult, Finding
+from ogpreview.checker import Checker, CheckResult, Finding, dedup_key
 from ogpreview.settings import Settings
 
 __all__ = [
@@ -154,13 +154,23 @@ class Jobs(Protocol):
 
 
 def dedupe_urls(urls: Sequence[str]) -> list[str]:
-    """The URLs stripped, without blanks and repeats, in first-seen order."""
-    seen: dict[str, None] = {}
+    """The URLs stripped, without blanks and repeats, in first-seen order.
+
+    A repeat is the same link as ``ogpreview check`` sees it (:func:`dedup_key`: the same
+    normalised URL, so ``https://Example.com/a?utm_source=x`` repeats
+    ``https://example.com/a``); the first spelling seen is the one kept, checked and
+    reported."""
+    seen: set[int] = set()
+    kept: list[str] = []
     for url in urls:
         text = url.strip()
-        if text:
-            seen.setdefault(text, None)
-    return list(seen)
+        if not text:
+            continue
+        key = dedup_key(text)
+        if key not in seen:
+            seen.add(key)
+            kept.append(text)
+    return kept
 
 
 def new_job_id() -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import re
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from urllib.parse import quote
@@ -12,7 +13,18 @@ from urllib.parse import quote
 import pytest
 from yarl import URL
 
-from ogpreview import Card, Fetcher, Image, MemoryCache, Previewer, Settings
+from ogpreview import (
+    Card,
+    Fetcher,
+    Image,
+    MemoryCache,
+    Previewer,
+    PreviewError,
+    RedisCache,
+    Settings,
+)
+from ogpreview.cache import Entry
+from ogpreview.cachekey import cache_key
 from ogpreview.checker import FINDINGS, Checker, CheckResult, Finding
 from ogpreview.resolver import StaticResolver
 from tests.servers import Origin, Site, origin_server, raw_listener, site_server
@@ -548,3 +560,50 @@ async def test_check_warms_the_redis_cache(site: Site, redis_url: str, redis_pre
     async with Previewer(settings) as other:
         served = await other.lookup(site.url("/check-good.html"))
     assert (served.cache, served.card) == ("hit", _good_card(site))
+
+
+class _RobotsDisallowed(PreviewError):
+    """A failure code this version does not have (as a newer version might add)."""
+
+    code = "robots_disallowed"
+
+
+@pytest.mark.redis
+async def test_failure_without_a_code_of_its_own_is_fetch_error(
+    site: Site, redis_url: str, redis_prefix: str
+) -> None:
+    """A failure this version has no code for is a fetch_error with its message: here one
+    another instance (a newer version) records in the shared Redis while it holds the
+    URL's fetch lock, which the checker waits for and reads."""
+    settings = LOCAL.replace(redis_url=redis_url, cache_prefix=redis_prefix)
+    url = site.url("/check-good.html")
+    key = cache_key(url)
+    other = RedisCache(redis_url, prefix=redis_prefix)
+    try:
+        async with Previewer(settings) as previewer:
+            token = await other.acquire_lock(key, 30.0)
+            assert token is not None
+            checking = asyncio.create_task(Checker(previewer).check(url))
+            async with asyncio.timeout(10):
+                while previewer.stats.misses == 0:  # noqa: ASYNC110 - set inside the check
+                    await asyncio.sleep(0.01)
+            await asyncio.sleep(0.1)  # it found the lock taken and polls for the result
+            now = time.time()
+            failure = _RobotsDisallowed("robots.txt disallows the preview bot", url=url)
+            await other.set(key, Entry(None, failure, now, now + 60, now + 60))
+            await other.release_lock(key, token)
+            result = await checking
+    finally:
+        await other.aclose()
+    assert (_timeless(result), site.hits["/check-good.html"]) == (
+        CheckResult(
+            url=url,
+            final_url=None,
+            verdict="error",
+            findings=(Finding("fetch_error", "error", "robots.txt disallows the preview bot"),),
+            card=None,
+            status=None,
+            elapsed_ms=0.0,
+        ),
+        0,
+    )

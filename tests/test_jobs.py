@@ -53,6 +53,40 @@ def test_dedupe_keeps_first_seen_order() -> None:
     assert dedupe_urls([" b ", "a", "", "b", "  ", "c", "a"]) == ["b", "a", "c"]
 
 
+def test_dedupe_counts_spellings_of_one_page_once() -> None:
+    """Spellings with the same normalised URL (host case, tracking parameters, fragment,
+    default port) are one link, kept as first spelled, as ogpreview check does."""
+    urls = [
+        "https://Example.com/a?utm_source=x",
+        "https://example.com/a",
+        " https://example.com:443/a#top ",
+        "https://example.com/b",
+        "https://example.com/a?page=2",
+    ]
+    assert dedupe_urls(urls) == [
+        "https://Example.com/a?utm_source=x",
+        "https://example.com/b",
+        "https://example.com/a?page=2",
+    ]
+
+
+async def test_local_job_checks_spellings_of_one_page_once(origin: SiteOrigin) -> None:
+    """A job given one page under three spellings fetches and reports it once, under the
+    first spelling."""
+    first = origin.url("/card-normal.html?utm_source=newsletter")
+    urls = [first, origin.url("/card-normal.html"), origin.url("/card-normal.html#top")]
+    async with Previewer(BASE) as previewer:
+        jobs = LocalJobs(BASE, Checker(previewer))
+        await jobs.start()
+        try:
+            job = await jobs.submit(dedupe_urls(urls))
+            view = await finished(jobs, job.id)
+            reported = await reported_urls(jobs, job.id)
+        finally:
+            await jobs.aclose()
+    assert (view.total, reported, origin.hits["/card-normal.html"]) == (1, [first], 1)
+
+
 async def test_local_job_reports_every_url_once(origin: SiteOrigin) -> None:
     """Without Redis a job runs in-process and reports each URL exactly once."""
     urls = [origin.url(f"/slow/10/p{i}") for i in range(12)] + [origin.url("/status/404")]

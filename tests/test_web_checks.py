@@ -57,6 +57,18 @@ async def test_submit_returns_202_with_job(
     }
 
 
+async def test_submit_checks_spellings_of_one_page_once(
+    client: TestClient[Any, Any], origin: SiteOrigin
+) -> None:
+    """POST /v1/checks counts one page under several spellings (tracking parameters, a
+    fragment) once, and reports it under the first spelling."""
+    first = origin.url("/card-normal.html?utm_source=x")
+    urls = [first, origin.url("/card-normal.html"), origin.url("/card-normal.html#top")]
+    job = await (await client.post("/v1/checks", json={"urls": urls})).json()
+    body = await wait_done(client, job["id"])
+    assert (job["total"], [r["url"] for r in body["results"]]) == (1, [first])
+
+
 async def test_job_json_has_every_result(client: TestClient[Any, Any], origin: SiteOrigin) -> None:
     """When done, the JSON view holds one result per URL with its verdict."""
     urls = [origin.url("/card-normal.html"), origin.url("/status/404")]
