@@ -114,3 +114,36 @@ def test_unterminated_tags_do_not_stall_the_scanner() -> None:
     scanner stops at the last ">" instead of retrying from every "<")."""
     html = b"<title>t</title>" + b"<meta a " * 20_000
     assert extract(html, PAGE).title == "t"
+
+
+def test_jsonld_with_raw_control_characters_is_still_read() -> None:
+    """A JSON-LD string holding a raw newline (not strict JSON) is read by the tolerant
+    parser, as browsers and search engines read it."""
+    html = (
+        b'<script type="application/ld+json">{"@type": "Article", "headline": "Two\nlines",'
+        b' "image": "/lead.jpg"}</script>'
+    )
+    card = extract(html, PAGE)
+    assert (card.title, card.image) == (
+        "Two lines",
+        Image(url="https://www.example.com/lead.jpg"),
+    )
+
+
+def test_jsonld_and_meta_tags_late_in_a_long_body_are_read() -> None:
+    """Tags a card reads are found anywhere in the body, past the part the body fallbacks
+    parse: here behind 300 KB of markup, scripts and comments."""
+    filler = b"<div><p>text</p><script>var a = '<b>';</script><!-- x --></div>" * 5_000
+    html = (
+        b"<html><head><title>Long</title></head><body>"
+        + filler
+        + b'<meta property="og:description" content="Late description">'
+        + b'<script type="application/ld+json">{"@type": "NewsArticle", "author": '
+        + b'{"@type": "Person", "name": "Ann Lee"}}</script></body></html>'
+    )
+    card = extract(html, PAGE)
+    assert (len(filler) > 300_000, card.description, card.author) == (
+        True,
+        "Late description",
+        "Ann Lee",
+    )
