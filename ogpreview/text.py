@@ -31,9 +31,14 @@ def clean_text(value: str | None, *, limit: int | None = None) -> str | None:
         value = value[:RAW_TEXT_CAP]
     if "&" in value and _ENTITY.search(value):
         value = html.unescape(value)
-    value = _SPACE.sub(" ", _INVISIBLE.sub("", value)).strip()
-    if has_surrogates(value):
-        value = scrub_surrogates(value)
+    if value.isascii() and value.isprintable():  # most values: no controls, tabs, newlines
+        if "  " in value:
+            value = _SPACE.sub(" ", value)
+        value = value.strip()
+    else:
+        value = _SPACE.sub(" ", _INVISIBLE.sub("", value)).strip()
+        if has_surrogates(value):
+            value = scrub_surrogates(value)
     if not value:
         return None
     return truncate(value, limit) if limit is not None else value
