@@ -1,12 +1,13 @@
 """A page, read only as far as extraction needs.
 
 Most of a card is in ``<meta>``, ``<link>``, ``<title>`` and JSON-LD tags, which can stand
-anywhere in a page. They are found by one pass of a tag scanner over the page's *bytes*
-(comments, scripts, styles and SVG are stepped over whole), and only the values kept are
-decoded: on a median page that is several times cheaper than decoding the page and
-building a tree. The scan is safe on bytes for every ASCII-compatible encoding (the trail
-bytes of Shift_JIS, GBK and Big5 never take the values of ``< > " '``); other encodings are
-transcoded to UTF-8 first.
+anywhere in a page. They are found by one pass of a tag scanner over the page's *bytes*,
+and only the values kept are decoded: on a median page that is several times cheaper than
+decoding the page and building a tree. Up to ``<body>`` the scanner steps over comments,
+scripts, styles and SVG whole; the body, most of a page's bytes and few of the tags wanted,
+is searched by RE2, whose DFA crosses it three times as fast as ``re``. The scan is safe
+on bytes for every ASCII-compatible encoding (the trail bytes of Shift_JIS, GBK and Big5
+never take the values of ``< > " '``); other encodings are transcoded to UTF-8 first.
 
 An lxml tree is built lazily, only when a rule needs body content (a heading, a paragraph,
 an ``<img>``), and only over the top of the body, where those sit. BeautifulSoup is not used:
