@@ -52,7 +52,8 @@ _INLINE = frozenset(
      "em", "font", "i", "ins", "kbd", "mark", "nobr", "q", "s", "samp", "small", "span",
      "strike", "strong", "sub", "sup", "time", "tt", "u", "var", "wbr"}
 )  # fmt: skip
-#: Elements holding page furniture: an ``<img>`` fallback never picks an image inside them.
+#: Elements holding page furniture: the ``<img>`` fallbacks take an image inside them only
+#: when the rest of the page has none.
 _CHROME = frozenset({"nav", "header", "footer", "aside", "button", "form"})
 #: Marks an inline element's edge in loose body text (NUL never survives HTML parsing).
 _INLINE_EDGE = "\x00"
