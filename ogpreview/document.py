@@ -47,6 +47,12 @@ MAX_JSONLD_BYTES = 1_000_000
 #: Longest ``<title>`` element read (the card caps titles far below this).
 MAX_TITLE_BYTES = 16_384
 
+#: RE2 options for patterns over a page's bytes: Latin-1, so that a byte that is not
+#: UTF-8 (any cp1252, Shift_JIS or GBK page) is a character like any other; RE2's default,
+#: UTF-8, would let no character class match it.
+BYTES_RE2 = re2.Options()
+BYTES_RE2.encoding = re2.Options.Encoding.LATIN1
+
 # A tag's attributes, up to the ">" that ends it: as in browsers, a ">" inside a quoted
 # value (content="Home > News") does not end the tag; a quote opens a value only after "=".
 # Possessive throughout, so a tag that never ends costs one pass, not a backtracking search.
@@ -66,12 +72,16 @@ _BODY_TAG = re.compile(
 # The same tags, for RE2 to find: its DFA crosses a body's bytes (most of a page) three
 # times as fast as `re`, but reports groups slowly, so it only finds where each tag is
 # and `_BODY_TAG` reads the groups there. (RE2 has no possessive quantifiers; it needs
-# none, being linear-time.)
-_BODY_TAG_FINDER = re2.compile(
-    rb"<(?i:(?:meta|link|time)\b"
-    rb"""(?:[^>=]|=\s*(?:"[^"]*"|'[^']*')?)*"""
-    rb">|script\b[^>]*ld\+json[^>]*>|title\b[^>]*>)"
-)
+# none, being linear-time.) Once the page has a title, a finder without <title> is used.
+_BODY_TAG_FINDERS = {
+    with_title: re2.compile(
+        rb"<(?i:(?:meta|link|time)\b"
+        rb"""(?:[^>=]|=\s*(?:"[^"]*"|'[^']*')?)*"""
+        rb">|script\b[^>]*ld\+json[^>]*>" + (rb"|title\b[^>]*>)" if with_title else rb")"),
+        BYTES_RE2,
+    )
+    for with_title in (True, False)
+}
 _BLOCK_END = {
     name: re.compile(rb"</" + name + rb"\s*>", re.IGNORECASE)
     for name in (b"script", b"style", b"svg", b"title", b"textarea")
@@ -127,7 +137,11 @@ class Page:
         self.time_published: str | None = None
         self._meta_index: dict[str, list[int]] | None = None
         self._tag_count = 0
-        self._body_start = 0
+        #: Where ``<body`` opens (None: the page has no body tag; the head scan read it all).
+        self._body_start: int | None = None
+        #: Where the body tree's markup starts: the end of the last element the head scan
+        #: read before ``<body`` (a page may put content between ``</head>`` and ``<body>``).
+        self._tree_start = 0
         # No tag ends after the last ">": scanning stops there, so a page whose tail is
         # thousands of unterminated "<meta" costs one pass instead of one pass per "<".
         self._scan_end = self.raw.rfind(b">") + 1
@@ -151,26 +165,32 @@ class Page:
 
     def _scan(self) -> None:
         self._scan_head()
-        if self._body_start:
+        if self._body_start is not None:
             self._scan_body(self._body_start)
 
     def _scan_body(self, pos: int) -> None:
         raw = self.raw
         end = self._scan_end
         read = _BODY_TAG.match
-        for found in _BODY_TAG_FINDER.finditer(raw, pos, end):
-            m = read(raw, found.start(), end)
-            if m is None:  # only if the two patterns ever disagree on broken markup
-                continue
-            tag, tag_attrs, script, script_attrs, title = m.groups()
-            if tag is not None:
-                self._take_tag(tag.lower(), tag_attrs)
-            elif script is not None:
-                self._take_block(b"script", script_attrs, m.end())
-            elif title is not None and self.title is None:
-                self._take_block(b"title", b"", m.end())
-            if self._tag_count > MAX_TAGS and len(self.jsonld_texts) >= MAX_JSONLD_BLOCKS:
+        while pos < end:
+            finder = _BODY_TAG_FINDERS[self.title is None]
+            for found in finder.finditer(raw, pos, end):
+                m = read(raw, found.start(), end)
+                if m is None:  # only if the two patterns ever disagree on broken markup
+                    continue
+                tag, tag_attrs, script, script_attrs, _ = m.groups()
+                if tag is not None:
+                    self._take_tag(tag.lower(), tag_attrs)
+                    if self._tag_count > MAX_TAGS and len(self.jsonld_texts) >= MAX_JSONLD_BLOCKS:
+                        return
+                    continue
+                # A JSON-LD script or a title: read it, then go on after its end tag (a
+                # page of unclosed scripts costs one pass, not one pass per script).
+                kind = b"script" if script is not None else b"title"
+                pos = self._take_block(kind, script_attrs or b"", m.end())
                 break
+            else:
+                return
 
     def _take_tag(self, name: bytes, tag_attrs: bytes) -> None:
         if name in (b"meta", b"link"):
@@ -215,12 +235,13 @@ class Page:
         stop = self._scan_end
         while (m := search(raw, pos, stop)) is not None:
             comment, block, block_attrs, tag, tag_attrs = m.groups()
+            if tag is not None and tag.lower() == b"body":
+                self._body_start = m.start()
+                self._tree_start = pos
+                return
             pos = m.end()
             if tag is not None:
                 name = tag.lower()
-                if name == b"body":
-                    self._body_start = m.start()
-                    return
                 self._take_tag(name, tag_attrs)
             elif comment is not None:
                 end = raw.find(b"-->", pos)
@@ -285,9 +306,10 @@ class Page:
                 data = orjson.loads(text)
                 items = data if isinstance(data, list) else [data]
             except orjson.JSONDecodeError:
-                node = lxml.etree.Element("script", type="application/ld+json")
-                node.text = text
                 try:
+                    # (lxml refuses text with characters XML forbids: that block alone fails.)
+                    node = lxml.etree.Element("script", type="application/ld+json")
+                    node.text = text
                     items = _jsonld.extract_items(node)
                 except Exception as exc:  # extruct raises whatever its JSON parsers raise
                     log.debug("skipping malformed JSON-LD block: %s", exc)
@@ -313,17 +335,20 @@ class Page:
         tree. True without a search once the tree is built."""
         if "body" in self.__dict__:
             return True
-        start = self._body_start
-        return pattern.search(self.raw, start, start + BODY_FALLBACK_BYTES) is not None
+        start = self._tree_start
+        return pattern.search(self.raw, start, self._tree_end) is not None
+
+    @property
+    def _tree_end(self) -> int:
+        return (self._body_start or 0) + BODY_FALLBACK_BYTES
 
     @cached_property
     def body(self) -> Any:
         """The lxml element of the body's top (built on first use; None if nothing parses).
 
-        Built from the ``<body>`` tag on: the head (often most of a page's bytes, in inline
-        scripts and styles) holds nothing a body rule reads."""
-        start = self._body_start
-        tree = _parse_tree(self.decode(self.raw[start : start + BODY_FALLBACK_BYTES]))
+        Built from the end of the head on: the head (often most of a page's bytes, in
+        inline scripts and styles) holds nothing a body rule reads."""
+        tree = _parse_tree(self.decode(self.raw[self._tree_start : self._tree_end]))
         if tree is None:
             return None
         body = tree.find("body")

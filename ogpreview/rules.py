@@ -20,7 +20,7 @@ import re2
 
 from ogpreview.absurl import absolutize, host_of, same_site
 from ogpreview.card import Image
-from ogpreview.document import Page
+from ogpreview.document import BYTES_RE2, Page
 from ogpreview.text import clean_text
 
 __all__ = ["PRECEDENCE", "Context", "first_value", "first_value_and_source"]
@@ -58,8 +58,9 @@ _CHROME = frozenset({"nav", "header", "footer", "aside", "button", "form"})
 #: Marks an inline element's edge in loose body text (NUL never survives HTML parsing).
 _INLINE_EDGE = "\x00"
 _GLUED_WORDS = re.compile(r"(?<=\w)\x00+(?=\w)")
-#: Matches every ``itemprop="image"`` (and more): pages without it skip the tree.
-_ITEMPROP_IMAGE = re2.compile(rb"(?i)itemprop\s*=\s*[\"']?\s*image")
+#: Pages whose body never says "itemprop" skip the tree for the itemprop=image rule. (Just
+#: the attribute name: its value may be spelled with entities or odd white space.)
+_ITEMPROP = re2.compile(rb"(?i)itemprop", BYTES_RE2)
 _TRACKING_PATHS = ("/pixel.gif", "/spacer.gif", "/blank.gif", "/1x1.gif", "/transparent.gif", "/tr")
 _NON_IMAGE_EXTENSIONS = frozenset(
     {".mp4", ".webm", ".mov", ".m3u8", ".mp3", ".ogg", ".wav", ".pdf", ".zip", ".html",
@@ -339,7 +340,7 @@ def _itemprop_images(ctx: Context) -> Iterator[RawImage]:
     for attrs in ctx.page.links:
         if (attrs.get("itemprop") or "").lower() == "image":
             yield RawImage(attrs.get("href"))
-    if not ctx.page.body_may_match(_ITEMPROP_IMAGE):
+    if not ctx.page.body_may_match(_ITEMPROP):
         return
     body = ctx.page.body
     if body is None:

@@ -9,8 +9,11 @@ __all__ = ["clean_text", "has_surrogates", "scrub_surrogates", "truncate"]
 
 ELLIPSIS = "…"
 
-# C0/C1 controls and invisible format characters a title should never carry.
-_INVISIBLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200d\u2060\ufeff]")
+# C0/C1 controls, invisible format characters and the noncharacters U+FFFE/U+FFFF: a
+# title should never carry them.
+_INVISIBLE = re.compile(
+    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200d\u2060\ufeff\ufffe\uffff]"
+)
 _SPACE = re.compile(r"\s+")
 # Lone UTF-16 surrogates (JSON "\ud800" decodes to one) are not text: nothing can encode them.
 _SURROGATE = re.compile(r"[\ud800-\udfff]")

@@ -147,3 +147,62 @@ def test_jsonld_and_meta_tags_late_in_a_long_body_are_read() -> None:
         "Late description",
         "Ann Lee",
     )
+
+
+def test_body_meta_tags_with_non_utf8_bytes_are_read() -> None:
+    """A windows-1252 page's og:title in the body, holding a byte that is not UTF-8, is
+    read and decoded (the body scan treats bytes as bytes, whatever the encoding)."""
+    html = (
+        b"<html><head><title>Head title</title></head>"
+        b'<body><meta property="og:title" content="Caf\xe9"></body></html>'
+    )
+    card = extract(html, PAGE, content_type="text/html; charset=windows-1252")
+    assert card.title == "Café"
+
+
+def test_a_page_that_starts_with_its_body_tag_has_its_body_read() -> None:
+    """A fragment that opens with <body> still has the meta tags inside it read."""
+    html = b'<body><meta property="og:title" content="Body title"><p>x</p></body>'
+    assert extract(html, PAGE).title == "Body title"
+
+
+def test_content_between_head_and_body_tag_counts_as_body() -> None:
+    """A heading a CMS left between </head> and <body> is body content, as in a browser."""
+    html = b"<html><head><title></title></head><h1>The heading</h1><body><p>short</p></body></html>"
+    assert extract(html, PAGE).title == "The heading"
+
+
+def test_itemprop_image_spelled_with_an_entity_is_found() -> None:
+    """itemprop=" image" written with an entity is the same itemprop=image: the cheap
+    check that spares pages a tree does not miss it."""
+    html = (
+        b"<!doctype html><meta property=og:title content=T>"
+        b"<meta property=og:description content=D><body>"
+        b'<img itemprop="&#32;image" src="/item.jpg" width=40 height=40>'
+        b'<img src="/big.jpg" width=600 height=400></body>'
+    )
+    image = extract(html, PAGE).image
+    assert image == Image(url="https://www.example.com/item.jpg", width=40, height=40)
+
+
+def test_an_unreadable_jsonld_block_does_not_cost_the_others() -> None:
+    """A JSON-LD block holding a character no parser takes is skipped alone: the page's
+    other block still gives the headline."""
+    html = (
+        b'<script type="application/ld+json">{"@type":"Article","headline":"Good headline"}'
+        b'</script><script type="application/ld+json">{"@type":"Thing","name":"bad\x01"}</script>'
+    )
+    assert extract(html, PAGE).title == "Good headline"
+
+
+def test_unclosed_jsonld_scripts_in_the_body_cost_one_pass() -> None:
+    """A megabyte of unclosed JSON-LD script tags in the body gives its card (each used to
+    search the rest of the page for its end: 14 s a megabyte)."""
+    html = b"<title>t</title><body>" + b"<script type=application/ld+json>" * 30_000
+    assert extract(html, PAGE).title == "t"
+
+
+def test_noncharacters_are_dropped_from_text() -> None:
+    """U+FFFF in a JSON-LD headline is not text: the title keeps only the real words."""
+    html = '<script type="application/ld+json">{"headline": "News\\uffff today"}</script>'
+    assert extract(html.encode(), PAGE).title == "News today"
