@@ -20,7 +20,7 @@ from __future__ import annotations
 import html
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from functools import cache, cached_property
 from typing import Any
 
@@ -273,16 +273,27 @@ class Page:
 
     # --- queries -----------------------------------------------------------------------
 
-    def meta(self, key: str) -> Iterator[str]:
-        """The values of meta tags named ``key`` (lower-case), in document order."""
+    def _index(self) -> dict[str, list[int]]:
         index = self._meta_index
         if index is None:
             index = {}
             for i, (name, _, _) in enumerate(self.metas):
                 index.setdefault(name, []).append(i)
             self._meta_index = index
-        for i in index.get(key, ()):
-            yield self.metas[i][1]
+        return index
+
+    def meta(self, key: str) -> Iterator[str]:
+        """The values of meta tags named ``key`` (lower-case), in document order."""
+        metas = self.metas
+        for i in self._index().get(key, ()):
+            yield metas[i][1]
+
+    def metas_named(self, keys: Iterable[str]) -> Iterator[tuple[str, str]]:
+        """``(key, value)`` of the meta tags named any of ``keys``, in document order."""
+        index = self._index()
+        metas = self.metas
+        for i in sorted(i for key in keys for i in index.get(key, ())):
+            yield metas[i][0], metas[i][1]
 
     def links_with_rel(self, *rels: str) -> Iterator[dict[str, str]]:
         """``<link>`` attribute dicts whose rel has any of ``rels`` (lower-case)."""

@@ -251,13 +251,14 @@ _OG_IMAGE_PROPS = {
     "og:image:alt": "alt",
     "og:image:type": "type",
 }
+_OG_IMAGE_KEYS = (*_OG_IMAGE_URL_KEYS, *_OG_IMAGE_PROPS)
 
 
 def _og_images(ctx: Context) -> Iterator[RawImage]:
     """og:image groups: each og:image (or og:image:url) starts one; its structured
     properties follow it. Within a group secure_url is preferred."""
     groups: list[dict[str, str]] = []
-    for key, value, _ in ctx.page.metas:
+    for key, value in ctx.page.metas_named(_OG_IMAGE_KEYS):
         if key in _OG_IMAGE_URL_KEYS:
             slot, other = ("url", "og_url") if key == "og:image" else ("og_url", "url")
             # og:image and og:image:url name the same image (ogp.me); a repeat starts a new one.
@@ -598,6 +599,8 @@ _ICON_RELS = ("icon", "apple-touch-icon", "apple-touch-icon-precomposed")
 
 def _icon_size(attrs: dict[str, str]) -> int:
     sizes = (attrs.get("sizes") or "").lower()
+    if not sizes:
+        return 0
     if "any" in sizes.split():
         return MAX_IMAGE_SIDE
     return max((int(w) for w, _ in _SIZES.findall(sizes)), default=0)
