@@ -73,6 +73,10 @@ def normalize_label(label: str | None) -> str | None:
         name = codecs.lookup(_ALIASES.get(label, label)).name
     except (LookupError, ValueError):
         return None
+    if name.replace("-", "_") == "utf_7":
+        # The Encoding Standard has no UTF-7 and browsers ignore the label: honouring it
+        # would let "+ADw-meta" spell tags a browser never sees.
+        return None
     return _SUPERSETS.get(name.replace("-", "_"), name)
 
 

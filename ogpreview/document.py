@@ -17,6 +17,7 @@ parser recovers from the same broken markup.
 
 from __future__ import annotations
 
+import codecs
 import html
 import logging
 import re
@@ -30,6 +31,7 @@ import re2
 from extruct.jsonld import JsonLdExtractor
 
 from ogpreview.charset import sniff_encoding
+from ogpreview.text import unescape_attribute
 
 __all__ = ["Page", "parse_page"]
 
@@ -57,41 +59,52 @@ BYTES_RE2.encoding = re2.Options.Encoding.LATIN1
 # value (content="Home > News") does not end the tag; a quote opens a value only after "=".
 # Possessive throughout, so a tag that never ends costs one pass, not a backtracking search.
 _ATTRS = rb"""((?:[^>=]++|=\s*+(?:"[^"]*+"|'[^']*+')?+)*+)"""
+# A tag name ends at white space, "/" or ">" (so <svg-icon> and <meta-item> are other tags).
+_NAME_END = rb"(?=[\t\n\f\r />])"
 # The tag scanner: a literal "<" first, so the regex engine jumps between tags.
 _TAG = re.compile(
-    rb"<(?:(!--)|(script|style|svg|title|textarea)\b([^>]*)>"
-    rb"|(meta|link|base|html|body|time)\b" + _ATTRS + rb">)",
+    rb"<(?:(!--)|(script|style|svg|title|textarea)" + _NAME_END + rb"([^>]*)>"
+    rb"|(meta|link|base|html|body|time)" + _NAME_END + _ATTRS + rb">)",
     re.IGNORECASE,
 )
 # The body is read by one lighter pattern: only the tags extraction takes from a body. It
 # does not step over comments and scripts one by one (that costs more than it saves there).
 _BODY_TAG = re.compile(
-    rb"<(?:(meta|link|time)\b" + _ATTRS + rb">|(script)\b([^>]*ld\+json[^>]*)>|(title)\b[^>]*>)",
+    rb"<(?:(meta|link|time)" + _NAME_END + _ATTRS + rb">"
+    rb"|(script)" + _NAME_END + rb"([^>]*ld\+json[^>]*)>|(title)" + _NAME_END + rb"[^>]*>"
+    rb"|(svg)" + _NAME_END + rb"([^>]*)>)",
     re.IGNORECASE,
 )
 # The same tags, for RE2 to find: its DFA crosses a body's bytes (most of a page) three
 # times as fast as `re`, but reports groups slowly, so it only finds where each tag is
 # and `_BODY_TAG` reads the groups there. (RE2 has no possessive quantifiers; it needs
-# none, being linear-time.) Once the page has a title, a finder without <title> is used.
+# none, being linear-time, nor lookahead: the character ending a tag name is matched.)
+# Once the page has a title, a finder without <title> is used; until then <svg> is found
+# too, to step over it (an icon's <title> is not the page's).
 _BODY_TAG_FINDERS = {
     with_title: re2.compile(
-        rb"<(?i:(?:meta|link|time)\b"
+        rb"<(?i:(?:meta|link|time)[\t\n\f\r /]"
         rb"""(?:[^>=]|=\s*(?:"[^"]*"|'[^']*')?)*"""
-        rb">|script\b[^>]*ld\+json[^>]*>" + (rb"|title\b[^>]*>)" if with_title else rb")"),
+        rb">|script[\t\n\f\r /][^>]*ld\+json[^>]*>"
+        + (rb"|title(?:[\t\n\f\r /][^>]*)?>|svg[\t\n\f\r />])" if with_title else rb")"),
         BYTES_RE2,
     )
     for with_title in (True, False)
 }
+# Where a block ends: "</script" and a character that ends a tag name, in any case (an end
+# tag's attributes, as in "</script foo>", are ignored, as browsers ignore them).
 _BLOCK_END = {
-    name: re.compile(rb"</" + name + rb"\s*>", re.IGNORECASE)
+    name: re.compile(rb"</" + name + rb"[\t\n\f\r />]", re.IGNORECASE)
     for name in (b"script", b"style", b"svg", b"title", b"textarea")
 }
+# A comment ends at "-->" or "--!>"; "<!-->" and "<!--->" are whole (empty) comments.
+_COMMENT_END = re.compile(rb"--!?>")
 _ATTR = re.compile(r"""([^\s"'=<>/]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+)))?""")
 # The <link> tags a rule reads; stylesheets, preloads and preconnects (most links) are not.
 # (Tested with `in` on the lower-cased attributes: a case-insensitive alternation costs
 # three times as much, and a head holds dozens of stylesheet links.)
 _USEFUL_LINK_WORDS = (b"canonical", b"icon", b"image_src", b"oembed", b"itemprop")
-_LDJSON_TYPE = re.compile(rb"""type\s*=\s*["']?\s*application/ld\+json""", re.IGNORECASE)
+_LDJSON_TYPE = re.compile(rb"""(?<![\w-])type\s*=\s*["']?\s*application/ld\+json""", re.IGNORECASE)
 _CDATA = re.compile(r"<!\[CDATA\[|\]\]>")
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*>", re.IGNORECASE)
 _META_KEY_ATTRS = ("property", "name", "itemprop")
@@ -158,7 +171,7 @@ class Page:
             if key not in out:
                 out[key] = dq or sq or bare
         if "&" in text:
-            return {k: html.unescape(v) if "&" in v else v for k, v in out.items()}
+            return {k: unescape_attribute(v) for k, v in out.items()}
         return out
 
     # --- reading ---------------------------------------------------------------------
@@ -178,15 +191,17 @@ class Page:
                 m = read(raw, found.start(), end)
                 if m is None:  # only if the two patterns ever disagree on broken markup
                     continue
-                tag, tag_attrs, script, script_attrs, _ = m.groups()
+                tag, tag_attrs, script, script_attrs, title, svg, svg_attrs = m.groups()
                 if tag is not None:
                     self._take_tag(tag.lower(), tag_attrs)
                     if self._tag_count > MAX_TAGS and len(self.jsonld_texts) >= MAX_JSONLD_BLOCKS:
                         return
                     continue
-                # A JSON-LD script or a title: read it, then go on after its end tag (a
-                # page of unclosed scripts costs one pass, not one pass per script).
-                kind = b"script" if script is not None else b"title"
+                if svg is not None and svg_attrs.rstrip().endswith(b"/"):
+                    continue
+                # A JSON-LD script, a title or an SVG: read or skip it, then go on after its
+                # end tag (a page of unclosed scripts costs one pass, not one per script).
+                kind = b"script" if script is not None else b"title" if title else b"svg"
                 pos = self._take_block(kind, script_attrs or b"", m.end())
                 break
             else:
@@ -213,10 +228,7 @@ class Page:
         """Read a script/style/svg/title/textarea element opened before ``pos``; returns
         where it ends."""
         raw = self.raw
-        # Most of a modern page is inline script: a plain find crosses it at memchr
-        # speed; the case-insensitive regex is the fallback for "</SCRIPT>".
-        found = raw.find(b"</" + kind, pos)
-        close = _BLOCK_END[kind].search(raw, found if found >= 0 else pos)
+        close = _BLOCK_END[kind].search(raw, pos)
         content_end = len(raw) if close is None else close.start()
         if kind == b"script":
             # Most scripts are not JSON-LD: a substring test spares them the regex.
@@ -225,7 +237,10 @@ class Page:
         elif kind == b"title" and self.title is None:
             text = self.decode(raw[pos : min(content_end, pos + MAX_TITLE_BYTES)])
             self.title = html.unescape(text) if "&" in text else text
-        return len(raw) if close is None else close.end()
+        if close is None:
+            return len(raw)
+        tag_end = raw.find(b">", close.end() - 1)
+        return len(raw) if tag_end < 0 else tag_end + 1
 
     def _scan_head(self) -> None:
         """Everything before ``<body>``, stepping over comments, scripts, styles and SVG."""
@@ -244,8 +259,13 @@ class Page:
                 name = tag.lower()
                 self._take_tag(name, tag_attrs)
             elif comment is not None:
-                end = raw.find(b"-->", pos)
-                pos = len(raw) if end < 0 else end + 3
+                if raw.startswith(b">", pos) or raw.startswith(b"->", pos):
+                    pos = raw.index(b">", pos) + 1
+                else:
+                    end = _COMMENT_END.search(raw, pos)
+                    pos = len(raw) if end is None else end.end()
+            elif block.lower() == b"svg" and block_attrs.rstrip().endswith(b"/"):
+                continue  # <svg ... /> is whole: SVG elements may close themselves
             else:
                 pos = self._take_block(block.lower(), block_attrs, pos)
             if self._tag_count > MAX_TAGS and len(self.jsonld_texts) >= MAX_JSONLD_BLOCKS:
@@ -395,6 +415,10 @@ def _scans_as_bytes(encoding: str) -> bool:
     """Whether markup in this encoding is plain ASCII bytes (so the byte scanner can read it)."""
     probe = "<meta content='x' charset=\"y\"></a>"
     try:
+        name = codecs.lookup(encoding).name
+        # Stateful encodings pass the probe, but their escaped runs hold '"' and '>' bytes.
+        if name.startswith(("iso2022", "hz", "utf-7")):
+            return False
         return probe.encode(encoding) == probe.encode("ascii")
     except (LookupError, UnicodeError):
         return False

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import html
 import re
+from html.entities import html5 as _NAMED_REFS
 
-__all__ = ["clean_text", "has_surrogates", "scrub_surrogates", "truncate"]
+__all__ = ["clean_text", "has_surrogates", "scrub_surrogates", "truncate", "unescape_attribute"]
 
 ELLIPSIS = "…"
 
@@ -67,3 +68,35 @@ def has_surrogates(value: str) -> bool:
 def scrub_surrogates(value: str) -> str:
     """``value`` with every lone surrogate replaced by U+FFFD."""
     return _SURROGATE.sub("\ufffd", value)
+
+
+# As html.unescape reads references (it follows the HTML standard, for text).
+_CHARREF = re.compile(r"&(#[0-9]+;?|#[xX][0-9a-fA-F]+;?|[^\t\n\f <&#;]{1,32};?)")
+
+
+def _attribute_charref(match: re.Match[str]) -> str:
+    ref = match.group(1)
+    if ref[0] == "#":
+        return html.unescape(match.group(0))
+    if ref in _NAMED_REFS:
+        return _NAMED_REFS[ref]
+    for end in range(len(ref) - 1, 1, -1):
+        name = ref[:end]
+        if name in _NAMED_REFS:  # a legacy name without ";" ("&copy", "&times")
+            after = ref[end]
+            if after == "=" or (after.isascii() and after.isalnum()):
+                return match.group(0)
+            return _NAMED_REFS[name] + ref[end:]
+    return match.group(0)
+
+
+def unescape_attribute(value: str) -> str:
+    """Decode character references in an attribute value as a browser does.
+
+    Unlike in text, a legacy reference without ";" followed by a letter, a digit or "="
+    stays as written: ``?w=1200&timestamp=17&region=eu`` is a URL's query, not
+    "×tamp" and "®ion" (what ``html.unescape`` makes of it).
+    """
+    if "&" not in value:
+        return value
+    return _CHARREF.sub(_attribute_charref, value)
