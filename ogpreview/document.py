@@ -142,6 +142,8 @@ class Page:
         self.metas: list[tuple[str, str, dict[str, str]]] = []
         #: attribute dicts of ``<link>`` tags, in document order.
         self.links: list[dict[str, str]] = []
+        #: How many of :attr:`links` stand before ``<body>`` (all, on a page without one).
+        self.head_links = 0
         self.title: str | None = None
         self.lang: str | None = None
         self.base_href: str | None = None
@@ -178,7 +180,9 @@ class Page:
 
     def _scan(self) -> None:
         self._scan_head()
-        if self._body_start is not None:
+        if self._body_start is None:
+            self.head_links = len(self.links)
+        else:
             self._scan_body(self._body_start)
 
     def _scan_body(self, pos: int) -> None:
@@ -253,6 +257,7 @@ class Page:
             if tag is not None and tag.lower() == b"body":
                 self._body_start = m.start()
                 self._tree_start = pos
+                self.head_links = len(self.links)
                 return
             pos = m.end()
             if tag is not None:

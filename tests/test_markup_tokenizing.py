@@ -81,3 +81,20 @@ def test_a_utf7_label_is_ignored() -> None:
         b"+ADw-meta property+AD0AIg-og:title+ACI content+AD0AIg-Injected+ACI +AD4-</head>"
     )
     assert extract(html, PAGE).title == "T"
+
+
+def test_the_heads_icon_wins_over_a_larger_one_in_the_body() -> None:
+    """An icon the head declares beats a larger one found in the body, which may be an
+    iframe's or a commented-out tag."""
+    html = (
+        b'<html><head><link rel="icon" href="/fav-32.png" sizes="32x32"></head><body>'
+        b'<!--<link rel="apple-touch-icon" sizes="180x180" href="/old-touch.png">--></body>'
+    )
+    assert extract(html, PAGE).favicon == "https://www.example.com/fav-32.png"
+
+
+def test_an_icon_in_the_body_is_used_when_the_head_has_none() -> None:
+    """With no icon in the head, one declared in the body is still better than the
+    /favicon.ico guess."""
+    html = b'<html><head><title>T</title></head><body><link rel="icon" href="/i.png"></body>'
+    assert extract(html, PAGE).favicon == "https://www.example.com/i.png"
