@@ -189,23 +189,34 @@ class Page:
         raw = self.raw
         end = self._scan_end
         read = _BODY_TAG.match
+        no_svg_end = False
         while pos < end:
             finder = _BODY_TAG_FINDERS[self.title is None]
             for found in finder.finditer(raw, pos, end):
                 m = read(raw, found.start(), end)
                 if m is None:  # only if the two patterns ever disagree on broken markup
                     continue
-                tag, tag_attrs, script, script_attrs, title, svg, svg_attrs = m.groups()
+                tag, tag_attrs, script, script_attrs, _, svg, svg_attrs = m.groups()
                 if tag is not None:
                     self._take_tag(tag.lower(), tag_attrs)
                     if self._tag_count > MAX_TAGS and len(self.jsonld_texts) >= MAX_JSONLD_BLOCKS:
                         return
                     continue
-                if svg is not None and svg_attrs.rstrip().endswith(b"/"):
-                    continue
-                # A JSON-LD script, a title or an SVG: read or skip it, then go on after its
-                # end tag (a page of unclosed scripts costs one pass, not one per script).
-                kind = b"script" if script is not None else b"title" if title else b"svg"
+                if svg is not None:
+                    # Step over an inline SVG (an icon's <title> is not the page's), but
+                    # not past the page's end when it is never closed: HTML in it breaks
+                    # out of an SVG that is left open.
+                    if no_svg_end or svg_attrs.rstrip().endswith(b"/"):
+                        continue
+                    close = _BLOCK_END[b"svg"].search(raw, m.end())
+                    if close is None:  # nor after any later <svg>: never search again
+                        no_svg_end = True
+                        continue
+                    pos = close.end()
+                    break
+                # A JSON-LD script or a title: read it, then go on after its end tag (a
+                # page of unclosed scripts costs one pass, not one pass per script).
+                kind = b"script" if script is not None else b"title"
                 pos = self._take_block(kind, script_attrs or b"", m.end())
                 break
             else:

@@ -98,3 +98,10 @@ def test_an_icon_in_the_body_is_used_when_the_head_has_none() -> None:
     /favicon.ico guess."""
     html = b'<html><head><title>T</title></head><body><link rel="icon" href="/i.png"></body>'
     assert extract(html, PAGE).favicon == "https://www.example.com/i.png"
+
+
+def test_an_unclosed_svg_in_the_body_hides_nothing_after_it() -> None:
+    """An inline <svg> never closed does not swallow the rest of the page: the og:title
+    after it is read."""
+    html = b"<html><head></head><body><svg><path d='M0'/><p>text</p>" + OG + b"</body>"
+    assert extract(html, PAGE).title == "Real title"
