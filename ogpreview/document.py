@@ -331,10 +331,13 @@ class Page:
         for i in sorted(i for key in keys for i in index.get(key, ())):
             yield metas[i][0], metas[i][1]
 
-    def links_with_rel(self, *rels: str) -> Iterator[dict[str, str]]:
-        """``<link>`` attribute dicts whose rel has any of ``rels`` (lower-case)."""
+    def links_with_rel(
+        self, *rels: str, start: int = 0, stop: int | None = None
+    ) -> Iterator[dict[str, str]]:
+        """``<link>`` attribute dicts whose rel has any of ``rels`` (lower-case), of
+        ``links[start:stop]``."""
         wanted = set(rels)
-        for attrs in self.links:
+        for attrs in self.links[start:stop]:
             if wanted.intersection((attrs.get("rel") or "").lower().split()):
                 yield attrs
 

@@ -608,17 +608,14 @@ def _icon_size(attrs: dict[str, str]) -> int:
 
 def _favicons(ctx: Context) -> Iterator[str | None]:
     page = ctx.page
-    head = [a for a in page.links[: page.head_links] if _has_rel(a, _ICON_RELS)]
-    body = [a for a in page.links[page.head_links :] if _has_rel(a, _ICON_RELS)]
     # The head's icons first (the body's may sit in an iframe's or a comment's markup);
     # within each, the largest declared size first (sorted() is stable: ties keep order).
-    for icons in (head, body):
+    for icons in (
+        page.links_with_rel(*_ICON_RELS, stop=page.head_links),
+        page.links_with_rel(*_ICON_RELS, start=page.head_links),
+    ):
         for attrs in sorted(icons, key=_icon_size, reverse=True):
             yield attrs.get("href")
-
-
-def _has_rel(attrs: dict[str, str], rels: tuple[str, ...]) -> bool:
-    return any(rel in rels for rel in (attrs.get("rel") or "").lower().split())
 
 
 def _favicon_default(ctx: Context) -> Iterator[str]:
