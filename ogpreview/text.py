@@ -74,6 +74,20 @@ def scrub_surrogates(value: str) -> str:
 _CHARREF = re.compile(r"&(#[0-9]+;?|#[xX][0-9a-fA-F]+;?|[^\t\n\f <&#;]{1,32};?)")
 
 
+# The references that escape markup, "&amp;" last (see ``unescape_attribute``).
+_MARKUP_REFS = {
+    "&quot;": '"',
+    "&#34;": '"',
+    "&#39;": "'",
+    "&#039;": "'",
+    "&#x27;": "'",
+    "&apos;": "'",
+    "&lt;": "<",
+    "&gt;": ">",
+    "&amp;": "&",
+}
+
+
 def _attribute_charref(match: re.Match[str]) -> str:
     ref = match.group(1)
     if ref[0] == "#":
@@ -98,5 +112,13 @@ def unescape_attribute(value: str) -> str:
     "×tamp" and "®ion" (what ``html.unescape`` makes of it).
     """
     if "&" not in value:
+        return value
+    # Most references in attributes are the markup-escaping five; when they are all there
+    # is, plain replacements (``&amp;`` last, so "&amp;quot;" stays "&quot;") do the work
+    # of the regex at a tenth of its cost: a JSON payload in a meta tag holds thousands.
+    if value.count("&") == sum(value.count(ref) for ref in _MARKUP_REFS):
+        for ref in _MARKUP_REFS:
+            if ref in value:
+                value = value.replace(ref, _MARKUP_REFS[ref])
         return value
     return _CHARREF.sub(_attribute_charref, value)

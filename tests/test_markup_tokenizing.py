@@ -105,3 +105,13 @@ def test_an_unclosed_svg_in_the_body_hides_nothing_after_it() -> None:
     after it is read."""
     html = b"<html><head></head><body><svg><path d='M0'/><p>text</p>" + OG + b"</body>"
     assert extract(html, PAGE).title == "Real title"
+
+
+def test_references_in_a_url_decode_exactly_once() -> None:
+    """ "&amp;" in an og:image URL is "&", and "&amp;quot;" is the text "&quot;": attribute
+    values are decoded once, never twice."""
+    html = (
+        b'<meta property="og:image" content="https://cdn.example.com/i.jpg?a=1&amp;b=&amp;quot;">'
+    )
+    image = extract(html, PAGE).image
+    assert image == Image(url="https://cdn.example.com/i.jpg?a=1&b=&quot;")
