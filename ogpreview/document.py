@@ -28,7 +28,6 @@ from typing import Any
 import lxml.etree
 import orjson
 import re2
-from extruct.jsonld import JsonLdExtractor
 
 from ogpreview.charset import sniff_encoding
 from ogpreview.text import unescape_attribute
@@ -109,7 +108,21 @@ _CDATA = re.compile(r"<!\[CDATA\[|\]\]>")
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*>", re.IGNORECASE)
 _META_KEY_ATTRS = ("property", "name", "itemprop")
 
-_jsonld = JsonLdExtractor()
+
+@cache
+def _lenient_jsonld() -> Any:
+    """extruct's JSON-LD reader, for the blocks strict JSON refuses. Imported on first
+    use: importing extruct loads every syntax it knows (microformats, RDFa, html5lib),
+    over a third of a command's start-up, and nearly every page's JSON-LD is strict."""
+    from extruct.jsonld import JsonLdExtractor
+
+    return JsonLdExtractor()
+
+
+def preload_lenient_jsonld() -> None:
+    """Import the lenient JSON-LD reader now (a server does it before its first request,
+    so no request pays for the import)."""
+    _lenient_jsonld()
 
 
 def _html_parser() -> lxml.etree.HTMLParser:
@@ -360,7 +373,7 @@ class Page:
                     # (lxml refuses text with characters XML forbids: that block alone fails.)
                     node = lxml.etree.Element("script", type="application/ld+json")
                     node.text = text
-                    items = _jsonld.extract_items(node)
+                    items = _lenient_jsonld().extract_items(node)
                 except Exception as exc:  # extruct raises whatever its JSON parsers raise
                     log.debug("skipping malformed JSON-LD block: %s", exc)
                     continue

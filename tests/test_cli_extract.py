@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -85,3 +86,17 @@ def test_relative_url_is_a_usage_error(tmp_path: Path, capsys: Any) -> None:
         2,
         "error: extract: --url: not an absolute http(s) URL: '/saved'\n",
     )
+
+
+def test_a_page_with_strict_json_ld_does_not_load_extruct(tmp_path: Path) -> None:
+    """Start-up stays light: extruct (which loads every syntax it knows) is imported only
+    when a JSON-LD block needs its lenient reader, not for the CLI or a strict block."""
+    page = tmp_path / "page.html"
+    page.write_bytes(b'<script type="application/ld+json">{"headline": "Strict"}</script>')
+    code = (
+        "import sys; from ogpreview.cli import main; "
+        f"rc = main(['extract', {str(page)!r}, '--url', 'https://example.com/']); "
+        "print(rc, 'extruct' in sys.modules, file=sys.stderr)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert (done.stderr.strip(), json.loads(done.stdout)["title"]) == ("0 False", "Strict")

@@ -86,8 +86,10 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _serve(settings: Settings, *, reuse_port: bool) -> int:
+    from ogpreview.document import preload_lenient_jsonld
     from ogpreview.web import create_app
 
+    preload_lenient_jsonld()  # a long-lived server pays for the import now, not mid-request
     app = create_app(settings)
     # run_app turns SIGTERM and SIGINT into a graceful stop: it stops accepting, lets
     # in-flight requests finish (up to shutdown_timeout), then runs the cleanup contexts.
