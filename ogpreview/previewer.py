@@ -268,7 +268,12 @@ class Previewer:
                 if entry is not None and entry.fetched_at >= started:
                     return entry, None
                 token = await self.cache.acquire_lock(key, LOCK_LEASE)
-        lease = None if token is None else asyncio.create_task(self._keep_lock(key, token))
+        # Only a shared cache's lock can lapse while we fetch; a local one needs no lease.
+        lease = (
+            asyncio.create_task(self._keep_lock(key, token))
+            if token is not None and self.cache.shared
+            else None
+        )
         try:
             if not refresh and token is not None:
                 # The holder before us may have just finished: use its answer.
