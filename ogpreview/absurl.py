@@ -8,7 +8,7 @@ from urllib.parse import urljoin, urlsplit
 
 from ogpreview.text import has_surrogates
 
-__all__ = ["MAX_URL_LENGTH", "absolutize", "host_of", "same_site"]
+__all__ = ["MAX_URL_LENGTH", "absolutize", "host_of", "is_plain_absolute", "same_site"]
 
 #: Longer URLs are not previewable links; they are junk or attacks.
 MAX_URL_LENGTH = 4096
@@ -29,7 +29,9 @@ _PLAIN_ROOT_PATH = re.compile(r"/(?!/)[^\s\\]*")
 _DOT_SEGMENT = re.compile(r"(?:^|/)\.\.?(?:[/?#]|$)")
 
 
-def _is_plain_absolute(url: str) -> bool:
+def is_plain_absolute(url: str) -> bool:
+    """Whether ``url`` is an absolute http(s) URL with a plain host name or IPv4 address
+    and a valid port, in the shapes the fast paths handle."""
     match = _PLAIN_ABSOLUTE.fullmatch(url)
     return match is not None and (match.group(1) is None or int(match.group(1)) <= MAX_PORT)
 
@@ -37,7 +39,7 @@ def _is_plain_absolute(url: str) -> bool:
 @lru_cache(maxsize=64)
 def _origin(base: str) -> str | None:
     """``scheme://netloc`` of a plain absolute http(s) base URL, else None."""
-    if not _is_plain_absolute(base):
+    if not is_plain_absolute(base):
         return None
     end = base.find("/", base.index("//") + 2)
     for stop in ("?", "#"):
@@ -54,7 +56,7 @@ def _fast(base: str, href: str) -> str | None:
             return None
         origin = _origin(base)
         return None if origin is None else origin + href
-    return href if _is_plain_absolute(href) else None
+    return href if is_plain_absolute(href) else None
 
 
 def absolutize(base: str, href: str | None) -> str | None:

@@ -17,12 +17,20 @@ import hashlib
 import logging
 import time
 from collections import Counter, OrderedDict, deque
-from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator, Mapping
+from collections.abc import (
+    AsyncIterable,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Iterable,
+    Iterator,
+    Mapping,
+)
 from dataclasses import dataclass
 from typing import Any, Literal, cast
 from urllib.parse import urlsplit
 
-from ogpreview.cachekey import normalize_url
+from ogpreview.cachekey import normalize_url, plain_url_parts
 from ogpreview.card import Card
 from ogpreview.errors import HTTPStatusError, PreviewError
 from ogpreview.extractor import explain
@@ -48,7 +56,9 @@ __all__ = [
     "Finding",
     "Severity",
     "Verdict",
+    "check_stream",
     "dedup_key",
+    "failed_result",
     "verdict_of",
 ]
 
@@ -286,8 +296,14 @@ def dedup_key(url: str) -> int:
 
 def host_of(url: str) -> str:
     """``host`` or ``host:port`` of a URL, lower-cased ('' when it has none)."""
+    url = url.strip()
+    plain = plain_url_parts(url)
+    if plain is not None:
+        _, plain_host, plain_port, _ = plain
+        plain_host = plain_host.lower().rstrip(".")
+        return f"{plain_host}:{int(plain_port)}" if plain_port else plain_host
     try:
-        parts = urlsplit(url.strip())
+        parts = urlsplit(url)
         host = (parts.hostname or "").rstrip(".")
         port = parts.port
     except ValueError:
@@ -301,6 +317,12 @@ def _error_finding(error: PreviewError) -> Finding:
     if isinstance(error, HTTPStatusError) and error.status in _BOT_BLOCKING:
         message += " (the site turns the preview bot away: the link shows no card)"
     return _finding(code, message)
+
+
+def failed_result(url: str, message: str, *, started: float) -> CheckResult:
+    """The result of a check that could not run to the end: one ``internal_error``
+    finding saying why; ``started`` is when it began (``time.perf_counter()``)."""
+    return Checker._result(url, None, [_finding("internal_error", message)], None, None, started)
 
 
 class Checker:
@@ -363,8 +385,7 @@ class Checker:
             return self._result(url, final, [_error_finding(error)], None, status, start)
         except Exception as exc:  # one broken link must never end a run of thousands
             log.exception("checking %s failed", url)
-            finding = _finding("internal_error", f"the check itself failed: {exc!r}")
-            return self._result(url, None, [finding], None, None, start)
+            return failed_result(url, f"the check itself failed: {exc!r}", started=start)
         try:
             extracted = None
             if result.fetch is not None and result.extracted is not None and result.sources:
@@ -612,87 +633,114 @@ class Checker:
 
     # --- many URLs -----------------------------------------------------------------------
 
-    async def check_many(
+    def check_many(
         self,
         urls: Iterable[str] | AsyncIterable[str],
         *,
         concurrency: int = DEFAULT_CONCURRENCY,
         per_host: int = DEFAULT_PER_HOST,
     ) -> AsyncIterator[CheckResult]:
-        """Check a stream of URLs; results come out as they finish.
+        """Check a stream of URLs; results come out as they finish (see :func:`check_stream`
+        for the scheduling: concurrency, per-host politeness, duplicates, memory)."""
+        return check_stream(self.check, urls, concurrency=concurrency, per_host=per_host)
 
-        The input is read only as far as there is room: at most ``concurrency`` checks
-        run at once, at most ``per_host`` of them on one host, and URLs waiting for a busy
-        host are held up to a small multiple of ``concurrency`` before reading pauses.
-        A URL seen before (the same normalised URL) is skipped. Closing the iterator
-        early cancels the checks in flight.
-        """
-        if concurrency < 1 or per_host < 1:
-            raise ValueError("concurrency and per_host must be at least 1")
-        if isinstance(urls, str | bytes):
-            raise TypeError("check_many takes an iterable of URLs, not one URL")
-        hold_limit = max(4 * concurrency, 64)
-        async_source: AsyncIterator[str] | None = None
-        sync_source: Iterator[str] | None = None
-        if isinstance(urls, AsyncIterable):
-            async_source = aiter(urls)
-        else:
-            sync_source = iter(urls)
-        seen: set[int] = set()
-        waiting: dict[str, deque[str]] = {}
-        held = 0
-        active: Counter[str] = Counter()
-        tasks: dict[asyncio.Task[CheckResult], str] = {}
-        exhausted = False
 
-        def start(url: str, host: str) -> None:
-            active[host] += 1
-            tasks[asyncio.ensure_future(self.check(url))] = host
+async def check_stream(
+    check: Callable[[str], Awaitable[CheckResult]],
+    urls: Iterable[str] | AsyncIterable[str],
+    *,
+    concurrency: int = DEFAULT_CONCURRENCY,
+    per_host: int = DEFAULT_PER_HOST,
+) -> AsyncIterator[CheckResult]:
+    """Run ``check`` over a stream of URLs; results come out as they finish.
 
-        try:
-            while True:
-                while not exhausted and len(tasks) < concurrency and held < hold_limit:
-                    if async_source is not None:
-                        try:
-                            url = await anext(async_source)
-                        except StopAsyncIteration:
-                            exhausted = True
-                            break
-                    else:
-                        assert sync_source is not None
-                        try:
-                            url = next(sync_source)
-                        except StopIteration:
-                            exhausted = True
-                            break
-                    key = dedup_key(url)
-                    if key in seen:
-                        continue
-                    seen.add(key)
-                    host = host_of(url)
-                    if active[host] < per_host:
-                        start(url, host)
-                    else:
-                        waiting.setdefault(host, deque()).append(url)
-                        held += 1
-                if not tasks:  # nothing runs, so nothing waits for a host either
-                    return
-                done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-                for task in done:
-                    host = tasks.pop(task)
-                    active[host] -= 1
-                    queue = waiting.get(host)
-                    if queue:
-                        held -= 1
-                        start(queue.popleft(), host)
-                        if not queue:
-                            del waiting[host]
-                    elif active[host] == 0:
-                        del active[host]
-                for task in done:
-                    yield task.result()
-        finally:
-            for task in tasks:
-                task.cancel()
-            with contextlib.suppress(Exception):
-                await asyncio.gather(*tasks, return_exceptions=True)
+    ``check`` checks one URL and never raises for a bad one (:meth:`Checker.check`, or
+    :meth:`~ogpreview.checkpool.CheckPool.check` in worker processes). The input is read
+    only as far as there is room: at most ``concurrency`` checks run at once, at most
+    ``per_host`` of them on one host, and URLs waiting for a busy host are held up to a
+    small multiple of ``concurrency`` before reading pauses. A URL seen before (the same
+    normalised URL) is skipped. Closing the iterator early cancels the checks in flight.
+    """
+    if concurrency < 1 or per_host < 1:
+        raise ValueError("concurrency and per_host must be at least 1")
+    if isinstance(urls, str | bytes):
+        raise TypeError("check_many takes an iterable of URLs, not one URL")
+    hold_limit = max(4 * concurrency, 64)
+    async_source: AsyncIterator[str] | None = None
+    sync_source: Iterator[str] | None = None
+    if isinstance(urls, AsyncIterable):
+        async_source = aiter(urls)
+    else:
+        sync_source = iter(urls)
+    seen: set[int] = set()
+    waiting: dict[str, deque[str]] = {}
+    held = 0
+    active: Counter[str] = Counter()
+    tasks: dict[asyncio.Future[CheckResult], str] = {}
+    # Finished checks are queued by their done callbacks: asyncio.wait() would walk every
+    # running check (hundreds) each time one finishes.
+    finished: deque[asyncio.Future[CheckResult]] = deque()
+    wake = asyncio.Event()
+    exhausted = False
+
+    def on_done(task: asyncio.Future[CheckResult]) -> None:
+        finished.append(task)
+        wake.set()
+
+    def start(url: str, host: str) -> None:
+        active[host] += 1
+        task = asyncio.ensure_future(check(url))
+        task.add_done_callback(on_done)
+        tasks[task] = host
+
+    try:
+        while True:
+            while not exhausted and len(tasks) < concurrency and held < hold_limit:
+                if async_source is not None:
+                    try:
+                        url = await anext(async_source)
+                    except StopAsyncIteration:
+                        exhausted = True
+                        break
+                else:
+                    assert sync_source is not None
+                    try:
+                        url = next(sync_source)
+                    except StopIteration:
+                        exhausted = True
+                        break
+                key = dedup_key(url)
+                if key in seen:
+                    continue
+                seen.add(key)
+                host = host_of(url)
+                if active[host] < per_host:
+                    start(url, host)
+                else:
+                    waiting.setdefault(host, deque()).append(url)
+                    held += 1
+            if not tasks:  # nothing runs, so nothing waits for a host either
+                return
+            if not finished:
+                wake.clear()
+                await wake.wait()
+            done = list(finished)
+            finished.clear()
+            for task in done:
+                host = tasks.pop(task)
+                active[host] -= 1
+                queue = waiting.get(host)
+                if queue:
+                    held -= 1
+                    start(queue.popleft(), host)
+                    if not queue:
+                        del waiting[host]
+                elif active[host] == 0:
+                    del active[host]
+            for task in done:
+                yield task.result()
+    finally:
+        for task in tasks:
+            task.cancel()
+        with contextlib.suppress(Exception):
+            await asyncio.gather(*tasks, return_exceptions=True)

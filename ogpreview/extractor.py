@@ -6,7 +6,8 @@ import dataclasses
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from ogpreview.absurl import absolutize
+from ogpreview.absurl import absolutize, is_plain_absolute
+from ogpreview.cachekey import plain_url_parts
 from ogpreview.card import Card
 from ogpreview.document import parse_page
 from ogpreview.errors import InvalidURL
@@ -17,6 +18,10 @@ __all__ = ["FIELDS", "explain", "extract"]
 
 
 def _page_url(url: str) -> str:
+    plain = plain_url_parts(url)
+    if plain is not None and is_plain_absolute(url):  # most page URLs: no urllib round trip
+        scheme, host, port, path = plain
+        return f"{scheme}://{host.lower()}{':' + port if port else ''}{path or '/'}"
     page = absolutize(url, url)
     if page is None:
         raise InvalidURL(f"not an absolute http(s) URL: {url[:200]!r}", url=url)

@@ -147,11 +147,19 @@ class Fetcher:
         #: The address policy of ``settings``, parsed once.
         self.policy = AddressPolicy.of(self.settings.allow_networks, self.settings.block_networks)
         self._session: aiohttp.ClientSession | None = None
-        # A URL string's check is pure; the same links come back again and again.
+        # A URL string's check is pure; the same links come back again and again (and a
+        # previewer checks a URL before it fetches it: the fetch then finds it here).
         self._validate = functools.lru_cache(maxsize=URL_MEMO_SIZE)(self._check)
 
     def _check(self, url: str | yarl.URL) -> yarl.URL:
         return validate_url(url, self.settings, self.policy)
+
+    def validate(self, url: str) -> yarl.URL:
+        """``url`` parsed and normalised if this fetcher's policy allows fetching it;
+        raises :class:`~ogpreview.InvalidURL` or :class:`~ogpreview.BlockedURL` (or
+        :class:`~ogpreview.BlockedAddress` for an IP literal) otherwise, as :meth:`fetch`
+        would before connecting anywhere."""
+        return self._validate(url)
 
     async def __aenter__(self) -> Fetcher:
         s = self.settings

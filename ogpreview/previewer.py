@@ -33,7 +33,6 @@ from ogpreview.links import links_in
 from ogpreview.oembed import endpoint_for, merge_oembed, parse_oembed
 from ogpreview.response import FetchResult
 from ogpreview.settings import Settings
-from ogpreview.urls import validate_url
 
 __all__ = ["PreviewResult", "PreviewStats", "Previewer"]
 
@@ -220,7 +219,7 @@ class Previewer:
         return self._result(entry, "miss", fetched)
 
     def _check_url(self, url: str) -> tuple[str, str]:
-        checked = str(validate_url(url, self.settings, self.fetcher.policy))
+        checked = str(self.fetcher.validate(url))
         return checked, cache_key(checked)
 
     @staticmethod
