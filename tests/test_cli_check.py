@@ -528,3 +528,77 @@ def test_lone_surrogate_in_an_input_url(tmp_path: Path, capsys: Any) -> None:
     code = main(["check", str(path), "--format", "jsonl", "--quiet", *FETCH])
     line = json.loads(capsys.readouterr().out)
     assert (code, line["url"]) == (1, "http://127.0.0.1:9/\ufffd")
+
+
+def test_processes_give_the_same_report(site: Site, tmp_path: Path, capsys: Any) -> None:
+    """--processes 2 reports the same results and exit status as one process."""
+    urls = _urls(
+        tmp_path,
+        site.url("/check-good.html"),
+        site.url("/check-no-image.html"),
+        site.url("/missing.html"),
+        site.url("/check-good.html"),
+    )
+
+    def run(*extra: str) -> tuple[int, list[dict[str, Any]]]:
+        code = main(["check", urls, "--format", "jsonl", "--quiet", *extra, *FETCH])
+        lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+        for line in lines:
+            line["elapsed_ms"] = 0
+        return code, sorted(lines, key=lambda line: line["url"])
+
+    assert run("--processes", "2") == run()
+
+
+def test_processes_must_be_positive(capsys: Any) -> None:
+    """--processes 0 is a usage error (exit 2) with a readable line."""
+    code = main(["check", "--processes", "0", "urls.txt"])
+    assert (code, capsys.readouterr().err) == (
+        2,
+        "error: ogpreview check: argument --processes: '0' must be at least 1\n",
+    )
+
+
+def _children(pid: int) -> list[int]:
+    with open(f"/proc/{pid}/task/{pid}/children") as f:
+        return [int(p) for p in f.read().split()]
+
+
+def _running(pids: list[int]) -> list[int]:
+    running = []
+    for pid in pids:
+        try:
+            os.kill(pid, 0)
+            running.append(pid)
+        except ProcessLookupError:
+            pass
+    return running
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads /proc (Linux)")
+def test_ctrl_c_with_processes_stops_the_workers(servers: Servers, tmp_path: Path) -> None:
+    """SIGINT with two workers and links hanging: 130, the finished result is out, and
+    no worker process is left running."""
+    site, silent = servers.site, servers.silent
+    urls = _urls(tmp_path, site.url("/check-no-image.html"), silent.url("/one"))
+    with subprocess.Popen(
+        _command(urls, "--format", "jsonl", "--processes", "2", "--quiet", *FETCH),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=_env(),
+    ) as process:
+        assert process.stdout is not None and process.stderr is not None
+        first = process.stdout.readline()  # the page finished; the other hangs
+        workers = _children(process.pid)
+        process.send_signal(signal.SIGINT)
+        rest = process.stdout.read()
+        code = process.wait(timeout=PROCESS_DEADLINE)
+        err = process.stderr.read()
+    assert (code, json.loads(first)["verdict"], rest, len(workers), _running(workers)) == (
+        130,
+        "warning",
+        "",
+        2,
+        [],
+    ), err

@@ -1,0 +1,134 @@
+"""CheckPool: link checks in worker processes, against the fixture site and a silent
+listener on 127.0.0.1."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import pytest
+
+from ogpreview import Checker, NullCache, Previewer, Settings
+from ogpreview.checker import CheckResult, check_stream
+from ogpreview.checkpool import CheckPool, settings_from_dict, settings_to_dict
+from tests.servers import Listener, Site, raw_listener, site_server
+
+LOCAL = Settings(allow_networks=("127.0.0.0/8",), allowed_ports=None)
+#: Upper bound for anything here to finish (a hang guard, not a timing assertion).
+DEADLINE = 30.0
+
+
+@dataclass
+class Silent:
+    """A listener that never answers, and an event set once a client has connected."""
+
+    listener: Listener
+    connected: asyncio.Event
+
+
+@pytest.fixture
+async def site() -> AsyncIterator[Site]:
+    async with site_server() as site:
+        yield site
+
+
+@pytest.fixture
+async def silent() -> AsyncIterator[Silent]:
+    connected = asyncio.Event()
+
+    async def script(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        connected.set()
+        await reader.read()  # never answers; returns when the client hangs up
+
+    async with raw_listener(script=script) as listener:
+        yield Silent(listener, connected)
+
+
+def _summary(result: CheckResult) -> tuple[str, str, list[tuple[str, str]]]:
+    return (result.url, result.verdict, [(f.code, f.message) for f in result.findings])
+
+
+def test_settings_survive_the_trip_to_a_worker() -> None:
+    """Settings turned into JSON-ready values and back are equal to the original, sets
+    of ports and tuples of networks included."""
+    settings = Settings(
+        allow_networks=("127.0.0.0/8",),
+        block_networks=("192.0.2.0/24",),
+        allowed_ports=frozenset({80, 8080}),
+        api_keys=("k1",),
+        redis_url="redis://127.0.0.1:6379/15",
+        total_timeout=3.5,
+    )
+    assert settings_from_dict(settings_to_dict(settings)) == settings
+
+
+async def test_workers_give_the_same_results_as_one_process(site: Site) -> None:
+    """The same links checked in two workers and in-process give equal verdicts and
+    findings, each link once."""
+    urls = [
+        site.url("/check-good.html"),
+        site.url("/check-no-image.html"),
+        site.url("/missing.html"),
+        "ftp://example.com/file",
+        site.url("/check-good.html#again"),
+    ]
+    async with asyncio.timeout(DEADLINE), CheckPool(LOCAL, 2) as pool:
+        pooled = [r async for r in check_stream(pool.check, urls, concurrency=4, per_host=2)]
+    async with asyncio.timeout(DEADLINE):
+        async with Previewer(LOCAL, cache=NullCache()) as previewer:
+            checker = Checker(previewer)
+            alone = [r async for r in check_stream(checker.check, urls, concurrency=4, per_host=2)]
+    assert sorted(map(_summary, pooled)) == sorted(map(_summary, alone))
+
+
+async def test_a_dead_workers_check_is_an_internal_error(silent: Silent) -> None:
+    """A worker killed while a check hangs in it: that check ends as an internal error
+    saying the worker died, instead of hanging."""
+    async with asyncio.timeout(DEADLINE), CheckPool(LOCAL, 2) as pool:
+        hanging = asyncio.ensure_future(pool.check(silent.listener.url("/hangs")))
+        await silent.connected.wait()  # the worker has connected: the check is in flight
+        os.kill(pool.pids[0], signal.SIGKILL)
+        result = await hanging
+    assert _summary(result) == (
+        silent.listener.url("/hangs"),
+        "error",
+        [("internal_error", "the check itself failed: its worker process died")],
+    )
+
+
+async def test_checks_after_a_worker_died_go_to_the_live_one(site: Site, silent: Silent) -> None:
+    """Once a worker has died, new checks run in the remaining worker and succeed."""
+    async with asyncio.timeout(DEADLINE), CheckPool(LOCAL, 2) as pool:
+        hanging = asyncio.ensure_future(pool.check(silent.listener.url("/hangs")))
+        await silent.connected.wait()
+        os.kill(pool.pids[0], signal.SIGKILL)
+        await hanging
+        after = [await pool.check(site.url(f"/check-good.html?n={n}")) for n in range(3)]
+    assert [r.verdict for r in after] == ["ok", "ok", "ok"]
+
+
+async def test_closing_the_pool_stops_its_workers(silent: Silent) -> None:
+    """Leaving the pool while a check still hangs stops every worker process."""
+    async with asyncio.timeout(DEADLINE):
+        async with CheckPool(LOCAL, 2) as pool:
+            pids = pool.pids
+            hanging = asyncio.ensure_future(pool.check(silent.listener.url("/hangs")))
+            await silent.connected.wait()
+            hanging.cancel()
+        alive = []
+        for pid in pids:
+            try:
+                os.kill(pid, 0)
+                alive.append(pid)
+            except ProcessLookupError:
+                pass
+    assert (len(pids), alive) == (2, [])
+
+
+def test_no_processes_is_refused() -> None:
+    """A pool of zero workers is a ValueError, not a pool that never checks."""
+    with pytest.raises(ValueError, match="processes must be at least 1"):
+        CheckPool(LOCAL, 0)
