@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.servers import Site, site_server
+
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
 CORPUS = ROOT.parent / "shared" / "corpus"
@@ -19,6 +21,13 @@ IN_CI = os.environ.get("CI", "").lower() == "true"
 @pytest.fixture
 def fixtures_dir() -> Path:
     return FIXTURES
+
+
+@pytest.fixture
+async def site() -> AsyncIterator[Site]:
+    """The pages under ``fixtures/site``, served on 127.0.0.1 for the test's duration."""
+    async with site_server() as server:
+        yield server
 
 
 @pytest.fixture

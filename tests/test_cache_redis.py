@@ -17,15 +17,9 @@ from ogpreview import Card, Previewer, RedisCache, Settings
 from ogpreview.cache import Entry
 from ogpreview.cachekey import cache_key
 from tests.conftest import IN_CI
-from tests.servers import Site, site_server
+from tests.servers import Site
 
 LOCAL = Settings(allow_networks=["127.0.0.0/8"], allowed_ports=None)
-
-
-@pytest.fixture
-async def site() -> AsyncIterator[Site]:
-    async with site_server() as server:
-        yield server
 
 
 @pytest.fixture

@@ -27,16 +27,10 @@ from ogpreview.cache import Entry
 from ogpreview.cachekey import cache_key
 from ogpreview.checker import FINDINGS, Checker, CheckResult, Finding
 from ogpreview.resolver import StaticResolver
-from tests.servers import Origin, Site, origin_server, raw_listener, site_server
+from tests.servers import Origin, Site, origin_server, raw_listener
 
 LOCAL = Settings(allow_networks=["127.0.0.0/8"], allowed_ports=None)
 README = Path(__file__).resolve().parent.parent / "README.md"
-
-
-@pytest.fixture
-async def site() -> AsyncIterator[Site]:
-    async with site_server() as server:
-        yield server
 
 
 @pytest.fixture

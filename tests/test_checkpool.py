@@ -14,7 +14,7 @@ import pytest
 from ogpreview import Checker, NullCache, Previewer, Settings
 from ogpreview.checker import CheckResult, check_stream
 from ogpreview.checkpool import CheckPool, settings_from_dict, settings_to_dict
-from tests.servers import Listener, Site, raw_listener, site_server
+from tests.servers import Listener, Site, raw_listener
 
 LOCAL = Settings(allow_networks=("127.0.0.0/8",), allowed_ports=None)
 #: Upper bound for anything here to finish (a hang guard, not a timing assertion).
@@ -27,12 +27,6 @@ class Silent:
 
     listener: Listener
     connected: asyncio.Event
-
-
-@pytest.fixture
-async def site() -> AsyncIterator[Site]:
-    async with site_server() as site:
-        yield site
 
 
 @pytest.fixture
