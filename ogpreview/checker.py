@@ -58,6 +58,7 @@ __all__ = [
     "Verdict",
     "check_stream",
     "dedup_key",
+    "error_result",
     "failed_result",
     "verdict_of",
 ]
@@ -164,7 +165,9 @@ _Extracted = tuple[Card, Mapping[str, str | None]]
 
 
 def _finding(code: str, message: str) -> Finding:
-    return Finding(code, FINDINGS[code], message)
+    # Messages quote what servers sent (a Content-Type header's undecodable bytes come
+    # through as lone surrogates); a report must always encode.
+    return Finding(code, FINDINGS[code], scrub_surrogates(message))
 
 
 def verdict_of(findings: Iterable[Finding]) -> Verdict:
@@ -319,6 +322,14 @@ def _error_finding(error: PreviewError) -> Finding:
     return _finding(code, message)
 
 
+def error_result(url: str, error: PreviewError, *, started: float) -> CheckResult:
+    """The result of a check whose fetch failed with ``error`` (an ``error`` verdict with
+    the finding for its code); ``started`` is when it began (``time.perf_counter()``)."""
+    status = error.status if isinstance(error, HTTPStatusError) else None
+    final = error.url if isinstance(error, HTTPStatusError) else None
+    return Checker._result(url, final, [_error_finding(error)], None, status, started)
+
+
 def failed_result(url: str, message: str, *, started: float) -> CheckResult:
     """The result of a check that could not run to the end: one ``internal_error``
     finding saying why; ``started`` is when it began (``time.perf_counter()``)."""
@@ -380,9 +391,7 @@ class Checker:
                 # fresh, but the page itself is needed here to tell what it declares.
                 fetch = await self.previewer.fetcher.fetch(url)
         except PreviewError as error:
-            status = error.status if isinstance(error, HTTPStatusError) else None
-            final = error.url if isinstance(error, HTTPStatusError) else None
-            return self._result(url, final, [_error_finding(error)], None, status, start)
+            return error_result(url, error, started=start)
         except Exception as exc:  # one broken link must never end a run of thousands
             log.exception("checking %s failed", url)
             return failed_result(url, f"the check itself failed: {exc!r}", started=start)

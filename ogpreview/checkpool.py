@@ -6,14 +6,19 @@ one process tops out near a thousand links a second however fast the sites answe
 scheduling stays in the caller's process: :func:`~ogpreview.checker.check_stream` is the
 one place for duplicates, concurrency and per-host politeness, whatever runs the checks.
 A host's checks go to one worker while any of them runs there (its connections are kept
-alive there); a new host goes to the least busy worker.
+alive there); a new host goes to the least busy worker. The per-host limit is the links'
+own hosts': a host that links share for images or redirects is limited per worker (each
+worker's connection pool), so it may see that many connections from each worker.
 
 The protocol is one JSON document per line on each worker's standard streams. The parent
-sends ``{"settings": ..., "slow_ms": ...}``, then ``[id, url]`` per check; the worker
-answers ``"ready"`` once, then ``[id, result]`` per check as it finishes
-(:meth:`~ogpreview.checker.CheckResult.to_dict`). A worker stops when its standard input
-closes, cancelling what it still runs. A worker that dies turns the checks it was running
-into ``internal_error`` results and gets no more; the other workers carry on.
+sends ``{"settings": ..., "slow_ms": ...}``, then ``[id, url]`` per check and
+``[id, null]`` for a check it no longer wants; the worker answers ``"ready"`` once, then
+``[id, result]`` per check as it finishes (:meth:`~ogpreview.checker.CheckResult.to_dict`).
+A worker stops when its standard input closes, cancelling what it still runs. Workers run
+in their own session (a terminal's Ctrl-C reaches only the command, which closes their
+input) and without the current folder on ``sys.path``. A worker that dies turns the
+checks it was running into ``internal_error`` results and gets no more; the other workers
+carry on.
 
 Run as ``python -m ogpreview.checkpool``, this module is a worker.
 """
@@ -25,6 +30,7 @@ import contextlib
 import dataclasses
 import functools
 import itertools
+import json
 import logging
 import os
 import signal
@@ -38,12 +44,28 @@ from typing import Any
 import orjson
 
 from ogpreview.cache import NullCache
-from ogpreview.checker import SLOW_MS, Checker, CheckResult, failed_result, host_of
+from ogpreview.checker import (
+    SLOW_MS,
+    Checker,
+    CheckResult,
+    error_result,
+    failed_result,
+    host_of,
+)
+from ogpreview.errors import PreviewError
 from ogpreview.previewer import Previewer
 from ogpreview.settings import Settings
 from ogpreview.text import scrub_surrogates
+from ogpreview.urls import MAX_URL_LENGTH, validate_url
 
-__all__ = ["CheckPool", "CheckPoolError", "settings_from_dict", "settings_to_dict"]
+__all__ = [
+    "CheckPool",
+    "CheckPoolError",
+    "decode_config",
+    "encode_config",
+    "settings_from_dict",
+    "settings_to_dict",
+]
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +108,19 @@ def settings_to_dict(settings: Settings) -> dict[str, Any]:
 def settings_from_dict(data: dict[str, Any]) -> Settings:
     """The :class:`Settings` that :func:`settings_to_dict` gave ``data`` for."""
     return Settings(**data)
+
+
+def encode_config(settings: Settings, slow_ms: float) -> bytes:
+    """A worker's first input line. (The standard json module, not orjson: a setting may
+    be ``inf``, which JSON proper cannot say and orjson would turn into null.)"""
+    config = {"settings": settings_to_dict(settings), "slow_ms": slow_ms}
+    return json.dumps(config, allow_nan=True, separators=(",", ":")).encode()
+
+
+def decode_config(line: bytes) -> tuple[Settings, float]:
+    """What :func:`encode_config` encoded."""
+    config = json.loads(line)
+    return settings_from_dict(config["settings"]), float(config["slow_ms"])
 
 
 @dataclasses.dataclass(eq=False, slots=True)
@@ -142,19 +177,21 @@ class CheckPool:
 
     async def start(self) -> None:
         """Start the workers and wait until each is ready to check."""
-        config = orjson.dumps(
-            {"settings": settings_to_dict(self.settings), "slow_ms": self.slow_ms}
-        )
+        config = encode_config(self.settings, self.slow_ms)
         env = _worker_env()
         for index in range(self.processes):
             process = await asyncio.create_subprocess_exec(
                 sys.executable,
+                "-P",  # not the current folder first on sys.path: it may hold anything
                 "-m",
                 "ogpreview.checkpool",
                 stdin=asyncio.subprocess.PIPE,
                 stdout=asyncio.subprocess.PIPE,
                 env=env,
                 limit=MAX_LINE_BYTES,
+                # Out of the terminal's process group: Ctrl-C is ours to handle (we then
+                # close the workers' input), even while a worker is still importing.
+                start_new_session=True,
             )
             assert process.stdin is not None
             process.stdin.write(config + b"\n")
@@ -207,6 +244,11 @@ class CheckPool:
         """Check one link in a worker. Never raises for a bad URL or site."""
         started = time.perf_counter()
         url = scrub_surrogates(url.strip())
+        if len(url) > MAX_URL_LENGTH:  # refused as a worker would, without a huge line
+            try:
+                validate_url(url, self.settings)
+            except PreviewError as error:
+                return error_result(url, error, started=started)
         host = host_of(url)
         worker = self._worker_for(host)
         if worker is None:
@@ -218,12 +260,17 @@ class CheckPool:
         ident = next(self._ids)
         future: asyncio.Future[CheckResult] = asyncio.get_running_loop().create_future()
         worker.pending[ident] = (url, started, future)
+        stdin = worker.process.stdin
+        assert stdin is not None
         try:
-            stdin = worker.process.stdin
-            assert stdin is not None
             stdin.write(orjson.dumps([ident, url]) + b"\n")
             await stdin.drain()
             return await future
+        except asyncio.CancelledError:
+            # The worker stops it too, so the host's running checks are what we count.
+            if worker.alive and not stdin.is_closing():
+                stdin.write(orjson.dumps([ident, None]) + b"\n")
+            raise
         except ConnectionError:  # the pipe to a worker that died
             if future.done() and not future.cancelled():
                 return future.result()
@@ -282,27 +329,38 @@ async def _work() -> None:
     first = await reader.readline()
     if not first:
         return
-    config = orjson.loads(first)
-    settings = settings_from_dict(config["settings"])
+    settings, slow_ms = decode_config(first)
     cache = None if settings.redis_url else NullCache()
     async with Previewer(settings, cache=cache) as previewer:
-        checker = Checker(previewer, slow_ms=float(config["slow_ms"]))
+        checker = Checker(previewer, slow_ms=slow_ms)
         transport.write(_READY + b"\n")
-        running: set[asyncio.Task[CheckResult]] = set()
+        running: dict[int, asyncio.Task[CheckResult]] = {}
 
-        def answer(task: asyncio.Task[CheckResult], *, ident: int) -> None:
-            running.discard(task)
-            if not task.cancelled() and not transport.is_closing():
-                transport.write(orjson.dumps([ident, task.result().to_dict()]) + b"\n")
+        def answer(task: asyncio.Task[CheckResult], *, ident: int, url: str) -> None:
+            running.pop(ident, None)
+            if task.cancelled() or transport.is_closing():
+                return
+            try:
+                line = orjson.dumps([ident, task.result().to_dict()])
+            except Exception as exc:  # the parent must get an answer, whatever went wrong
+                log.exception("answering the check of %s failed", url)
+                failed = failed_result(url, f"the check itself failed: {exc!r}", started=0.0)
+                line = orjson.dumps([ident, failed.to_dict()])
+            transport.write(line + b"\n")
 
         while line := await reader.readline():
             ident, url = orjson.loads(line)
+            if url is None:  # the parent no longer wants this one
+                task = running.pop(ident, None)
+                if task is not None:
+                    task.cancel()
+                continue
             task = asyncio.ensure_future(checker.check(url))
-            running.add(task)
-            task.add_done_callback(functools.partial(answer, ident=ident))
-        for task in running:
+            running[ident] = task
+            task.add_done_callback(functools.partial(answer, ident=ident, url=url))
+        for task in running.values():
             task.cancel()
-        await asyncio.gather(*running, return_exceptions=True)
+        await asyncio.gather(*running.values(), return_exceptions=True)
     transport.close()
 
 

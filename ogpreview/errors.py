@@ -25,6 +25,8 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from ogpreview.text import scrub_surrogates
+
 __all__ = [
     "BlockedAddress",
     "BlockedURL",
@@ -48,6 +50,9 @@ class PreviewError(Exception):
     code: ClassVar[str] = "preview_error"
 
     def __init__(self, message: str, *, url: str | None = None) -> None:
+        # Messages may quote what a server sent (header bytes that are not UTF-8 come
+        # through as lone surrogates); every report of them must encode.
+        message = scrub_surrogates(message)
         super().__init__(message)
         self.message = message
         self.url = url

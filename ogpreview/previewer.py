@@ -147,6 +147,8 @@ class Previewer:
         self.cache: Cache = cache if cache is not None else self._default_cache()
         self.stats = PreviewStats()
         self._inflight: dict[str, asyncio.Future[tuple[Entry, _Fetched | None]]] = {}
+        #: Callers waiting on each fetch a lookup started (not on background refreshes).
+        self._waiters: dict[asyncio.Future[tuple[Entry, _Fetched | None]], int] = {}
         # Checking and keying a URL costs more than a Redis hit's own overhead; hot URLs
         # repeat, so the outcome for one URL string is kept (refusals raise, uncached).
         self._checked = functools.lru_cache(maxsize=URL_MEMO_SIZE)(self._check_url)
@@ -248,8 +250,21 @@ class Previewer:
             future = asyncio.ensure_future(self._fill(key, url, refresh=refresh))
             self._inflight[key] = future
             future.add_done_callback(lambda _: self._inflight.pop(key, None))
-        # Shielded: one caller giving up must not cancel the fetch the others wait for.
-        return await asyncio.shield(future)
+            self._waiters[future] = 0
+        counted = future in self._waiters
+        if counted:
+            self._waiters[future] += 1
+        try:
+            # Shielded: one caller giving up must not cancel the fetch the others wait for.
+            return await asyncio.shield(future)
+        finally:
+            if counted:
+                self._waiters[future] -= 1
+                if self._waiters[future] == 0:
+                    del self._waiters[future]
+                    # The last caller gave up (cancelled): nobody wants this fetch now.
+                    # (A background refresh is not counted here: it runs to its end.)
+                    future.cancel()
 
     async def _fill(
         self, key: str, url: str, *, refresh: bool, keep_stale: bool = False

@@ -4,16 +4,18 @@ listener on 127.0.0.1."""
 from __future__ import annotations
 
 import asyncio
+import math
 import os
 import signal
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
 from ogpreview import Checker, NullCache, Previewer, Settings
 from ogpreview.checker import CheckResult, check_stream
-from ogpreview.checkpool import CheckPool, settings_from_dict, settings_to_dict
+from ogpreview.checkpool import CheckPool, decode_config, encode_config
 from tests.servers import Listener, Site, raw_listener
 
 LOCAL = Settings(allow_networks=("127.0.0.0/8",), allowed_ports=None)
@@ -27,18 +29,21 @@ class Silent:
 
     listener: Listener
     connected: asyncio.Event
+    #: Set once a client has hung up.
+    closed: asyncio.Event
 
 
 @pytest.fixture
 async def silent() -> AsyncIterator[Silent]:
-    connected = asyncio.Event()
+    connected, closed = asyncio.Event(), asyncio.Event()
 
     async def script(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         connected.set()
         await reader.read()  # never answers; returns when the client hangs up
+        closed.set()
 
     async with raw_listener(script=script) as listener:
-        yield Silent(listener, connected)
+        yield Silent(listener, connected, closed)
 
 
 def _summary(result: CheckResult) -> tuple[str, str, list[tuple[str, str]]]:
@@ -46,8 +51,8 @@ def _summary(result: CheckResult) -> tuple[str, str, list[tuple[str, str]]]:
 
 
 def test_settings_survive_the_trip_to_a_worker() -> None:
-    """Settings turned into JSON-ready values and back are equal to the original, sets
-    of ports and tuples of networks included."""
+    """Settings and the slow-page threshold sent to a worker come back equal: sets of
+    ports, tuples of networks and infinite values included."""
     settings = Settings(
         allow_networks=("127.0.0.0/8",),
         block_networks=("192.0.2.0/24",),
@@ -55,8 +60,62 @@ def test_settings_survive_the_trip_to_a_worker() -> None:
         api_keys=("k1",),
         redis_url="redis://127.0.0.1:6379/15",
         total_timeout=3.5,
+        cache_ttl=math.inf,
     )
-    assert settings_from_dict(settings_to_dict(settings)) == settings
+    assert decode_config(encode_config(settings, math.inf)) == (settings, math.inf)
+
+
+async def test_an_infinite_threshold_reaches_the_workers(site: Site) -> None:
+    """A pool told slow_ms=inf starts and checks (no page is ever slow)."""
+    async with asyncio.timeout(DEADLINE), CheckPool(LOCAL, 1, slow_ms=math.inf) as pool:
+        result = await pool.check(site.url("/check-good.html"))
+    assert result.verdict == "ok"
+
+
+async def test_an_overlong_url_is_refused_and_the_worker_lives(site: Site) -> None:
+    """A URL longer than any link gets the invalid_url error one process gives, and the
+    pool goes on checking."""
+    long_url = site.url("/" + "a" * 5000)
+    async with asyncio.timeout(DEADLINE), CheckPool(LOCAL, 1) as pool:
+        refused = await pool.check(long_url)
+        after = await pool.check(site.url("/check-good.html"))
+    assert (_summary(refused)[1:], after.verdict) == (
+        ("error", [("invalid_url", "URL longer than 4096 characters")]),
+        "ok",
+    )
+
+
+async def test_workers_are_out_of_the_terminals_process_group() -> None:
+    """Workers run in their own session, so a terminal's Ctrl-C reaches only the command
+    (which then stops them), never a worker still importing."""
+    async with asyncio.timeout(DEADLINE), CheckPool(LOCAL, 2) as pool:
+        groups = [os.getpgid(pid) for pid in pool.pids]
+    assert [group == os.getpgid(0) for group in groups] == [False, False]
+
+
+async def test_workers_do_not_import_from_the_current_folder(
+    site: Site, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A module in the folder the command runs from (here a fake orjson) is not what
+    the workers import."""
+    marker = tmp_path / "imported"
+    (tmp_path / "orjson.py").write_text(f"open({str(marker)!r}, 'w').close()\n")
+    monkeypatch.chdir(tmp_path)
+    async with asyncio.timeout(DEADLINE), CheckPool(LOCAL, 1) as pool:
+        result = await pool.check(site.url("/check-good.html"))
+    assert (result.verdict, marker.exists()) == ("ok", False)
+
+
+async def test_a_cancelled_check_stops_in_its_worker(silent: Silent) -> None:
+    """Cancelling a check in the pool makes its worker drop the request (the listener
+    sees the connection close), so the host's running checks are what is counted."""
+    async with asyncio.timeout(DEADLINE), CheckPool(LOCAL, 1) as pool:
+        hanging = asyncio.ensure_future(pool.check(silent.listener.url("/hangs")))
+        await silent.connected.wait()
+        hanging.cancel()
+        await silent.closed.wait()
+        alive = pool.pids
+    assert (hanging.cancelled(), len(alive)) == (True, 1)
 
 
 async def test_workers_give_the_same_results_as_one_process(site: Site) -> None:

@@ -602,3 +602,43 @@ def test_ctrl_c_with_processes_stops_the_workers(servers: Servers, tmp_path: Pat
         2,
         [],
     ), err
+
+
+async def _odd_content_type(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    await reader.readuntil(b"\r\n\r\n")
+    writer.write(
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/x-\xff\xfe\r\nContent-Length: 2\r\n\r\nhi"
+    )
+    await writer.drain()
+
+
+@pytest.fixture
+def odd_type() -> Iterator[Listener]:
+    """A server whose Content-Type holds bytes that are not UTF-8."""
+    yield from _in_thread(lambda: raw_listener(script=_odd_content_type))
+
+
+@pytest.mark.parametrize("processes", ["1", "2"])
+def test_undecodable_header_bytes_are_reported_readably(
+    odd_type: Listener, tmp_path: Path, processes: str, capsys: Any
+) -> None:
+    """A Content-Type with non-UTF-8 bytes is quoted in the finding with U+FFFD, and the
+    report is written (one process or several), not a traceback."""
+    urls = _urls(tmp_path, odd_type.url("/odd"))
+    code = main(["check", urls, "--format", "jsonl", "--processes", processes, *FETCH])
+    out = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert (code, [(o["verdict"], o["findings"]) for o in out]) == (
+        1,
+        [
+            (
+                "error",
+                [
+                    {
+                        "code": "unsupported_content",
+                        "severity": "error",
+                        "message": "cannot preview content of type application/x-\ufffd\ufffd",
+                    }
+                ],
+            )
+        ],
+    )

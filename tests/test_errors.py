@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pickle
 
+import orjson
 import pytest
 
 import ogpreview
@@ -67,3 +68,13 @@ def test_errors_survive_pickling() -> None:
         503,
         "https://e/",
     )
+
+
+def test_a_message_quoting_undecodable_bytes_still_encodes() -> None:
+    """A message quoting header bytes that were not UTF-8 (lone surrogates) carries
+    U+FFFD instead, so the API and the CLI can always write it as JSON."""
+    error = ogpreview.UnsupportedContent("cannot preview content of type x-\udcff")
+    assert orjson.loads(orjson.dumps(error.to_dict())) == {
+        "code": "unsupported_content",
+        "message": "cannot preview content of type x-\ufffd",
+    }

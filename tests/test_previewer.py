@@ -20,7 +20,7 @@ from ogpreview import (
 )
 from ogpreview.cache import Entry
 from ogpreview.cachekey import cache_key
-from tests.servers import Site
+from tests.servers import Site, raw_listener
 
 LOCAL = Settings(allow_networks=["127.0.0.0/8"], allowed_ports=None)
 
@@ -93,6 +93,43 @@ async def test_concurrent_callers_share_one_fetch(site: Site, previewer: Preview
     site.delay = 0.05
     cards = await asyncio.gather(*(previewer.preview(site.url("/plain.html")) for _ in range(50)))
     assert (len(set(cards)), site.hits["/plain.html"]) == (1, 1)
+
+
+async def test_one_caller_giving_up_leaves_the_fetch_to_the_others(
+    site: Site, previewer: Previewer
+) -> None:
+    """Of two callers waiting on one fetch, the one cancelled does not stop it: the
+    other gets the card, from the one request made."""
+    site.delay = 0.2
+    first = asyncio.ensure_future(previewer.preview(site.url("/plain.html")))
+    second = asyncio.ensure_future(previewer.preview(site.url("/plain.html")))
+    await asyncio.sleep(0.05)  # both are waiting on the fetch
+    first.cancel()
+    card = await second
+    assert (first.cancelled(), card.url, site.hits["/plain.html"]) == (
+        True,
+        site.url("/plain.html"),
+        1,
+    )
+
+
+async def test_the_last_caller_giving_up_stops_the_fetch(previewer: Previewer) -> None:
+    """When the only caller waiting on a fetch is cancelled, the fetch stops too: the
+    upstream connection closes at once, not when the fetch would have timed out."""
+    connected, closed = asyncio.Event(), asyncio.Event()
+
+    async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        connected.set()
+        await reader.read()  # never answers; returns when the client hangs up
+        closed.set()
+
+    async with raw_listener(script=silent) as listener:
+        waiting = asyncio.ensure_future(previewer.preview(listener.url("/hangs")))
+        await connected.wait()
+        waiting.cancel()
+        async with asyncio.timeout(LOCAL.total_timeout / 2):  # well before the fetch's own
+            await closed.wait()
+    assert waiting.cancelled()
 
 
 async def test_http_errors_are_cached_briefly(site: Site, previewer: Previewer) -> None:
