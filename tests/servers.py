@@ -259,6 +259,32 @@ async def raw_listener(
         await server.wait_closed()
 
 
+@dataclass
+class Silent:
+    """A listener that never answers, with events for a client connecting and hanging up."""
+
+    listener: Listener
+    connected: asyncio.Event
+    closed: asyncio.Event
+
+    def url(self, path: str = "/") -> str:
+        return self.listener.url(path)
+
+
+@asynccontextmanager
+async def silent_listener() -> AsyncIterator[Silent]:
+    """A listener on 127.0.0.1 that accepts and never answers: a fetch of it hangs."""
+    connected, closed = asyncio.Event(), asyncio.Event()
+
+    async def script(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        connected.set()
+        await reader.read()  # returns when the client hangs up
+        closed.set()
+
+    async with raw_listener(script=script) as listener:
+        yield Silent(listener, connected, closed)
+
+
 SITE = Path(__file__).resolve().parent.parent / "fixtures" / "site"
 _SITE_TYPES = {
     ".html": "text/html; charset=utf-8",

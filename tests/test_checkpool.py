@@ -8,7 +8,6 @@ import math
 import os
 import signal
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -16,34 +15,17 @@ import pytest
 from ogpreview import Checker, NullCache, Previewer, Settings
 from ogpreview.checker import CheckResult, check_stream
 from ogpreview.checkpool import CheckPool, decode_config, encode_config
-from tests.servers import Listener, Site, raw_listener
+from tests.servers import Silent, Site, silent_listener
 
 LOCAL = Settings(allow_networks=("127.0.0.0/8",), allowed_ports=None)
 #: Upper bound for anything here to finish (a hang guard, not a timing assertion).
 DEADLINE = 30.0
 
 
-@dataclass
-class Silent:
-    """A listener that never answers, and an event set once a client has connected."""
-
-    listener: Listener
-    connected: asyncio.Event
-    #: Set once a client has hung up.
-    closed: asyncio.Event
-
-
 @pytest.fixture
 async def silent() -> AsyncIterator[Silent]:
-    connected, closed = asyncio.Event(), asyncio.Event()
-
-    async def script(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        connected.set()
-        await reader.read()  # never answers; returns when the client hangs up
-        closed.set()
-
-    async with raw_listener(script=script) as listener:
-        yield Silent(listener, connected, closed)
+    async with silent_listener() as listener:
+        yield listener
 
 
 def _summary(result: CheckResult) -> tuple[str, str, list[tuple[str, str]]]:
@@ -110,7 +92,7 @@ async def test_a_cancelled_check_stops_in_its_worker(silent: Silent) -> None:
     """Cancelling a check in the pool makes its worker drop the request (the listener
     sees the connection close), so the host's running checks are what is counted."""
     async with asyncio.timeout(DEADLINE), CheckPool(LOCAL, 1) as pool:
-        hanging = asyncio.ensure_future(pool.check(silent.listener.url("/hangs")))
+        hanging = asyncio.ensure_future(pool.check(silent.url("/hangs")))
         await silent.connected.wait()
         hanging.cancel()
         await silent.closed.wait()
@@ -141,12 +123,12 @@ async def test_a_dead_workers_check_is_an_internal_error(silent: Silent) -> None
     """A worker killed while a check hangs in it: that check ends as an internal error
     saying the worker died, instead of hanging."""
     async with asyncio.timeout(DEADLINE), CheckPool(LOCAL, 2) as pool:
-        hanging = asyncio.ensure_future(pool.check(silent.listener.url("/hangs")))
+        hanging = asyncio.ensure_future(pool.check(silent.url("/hangs")))
         await silent.connected.wait()  # the worker has connected: the check is in flight
         os.kill(pool.pids[0], signal.SIGKILL)
         result = await hanging
     assert _summary(result) == (
-        silent.listener.url("/hangs"),
+        silent.url("/hangs"),
         "error",
         [("internal_error", "the check itself failed: its worker process died")],
     )
@@ -155,7 +137,7 @@ async def test_a_dead_workers_check_is_an_internal_error(silent: Silent) -> None
 async def test_checks_after_a_worker_died_go_to_the_live_one(site: Site, silent: Silent) -> None:
     """Once a worker has died, new checks run in the remaining worker and succeed."""
     async with asyncio.timeout(DEADLINE), CheckPool(LOCAL, 2) as pool:
-        hanging = asyncio.ensure_future(pool.check(silent.listener.url("/hangs")))
+        hanging = asyncio.ensure_future(pool.check(silent.url("/hangs")))
         await silent.connected.wait()
         os.kill(pool.pids[0], signal.SIGKILL)
         await hanging
@@ -168,7 +150,7 @@ async def test_closing_the_pool_stops_its_workers(silent: Silent) -> None:
     async with asyncio.timeout(DEADLINE):
         async with CheckPool(LOCAL, 2) as pool:
             pids = pool.pids
-            hanging = asyncio.ensure_future(pool.check(silent.listener.url("/hangs")))
+            hanging = asyncio.ensure_future(pool.check(silent.url("/hangs")))
             await silent.connected.wait()
             hanging.cancel()
         alive = []

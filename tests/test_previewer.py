@@ -20,7 +20,7 @@ from ogpreview import (
 )
 from ogpreview.cache import Entry
 from ogpreview.cachekey import cache_key
-from tests.servers import Site, raw_listener
+from tests.servers import Site, silent_listener
 
 LOCAL = Settings(allow_networks=["127.0.0.0/8"], allowed_ports=None)
 
@@ -116,19 +116,12 @@ async def test_one_caller_giving_up_leaves_the_fetch_to_the_others(
 async def test_the_last_caller_giving_up_stops_the_fetch(previewer: Previewer) -> None:
     """When the only caller waiting on a fetch is cancelled, the fetch stops too: the
     upstream connection closes at once, not when the fetch would have timed out."""
-    connected, closed = asyncio.Event(), asyncio.Event()
-
-    async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        connected.set()
-        await reader.read()  # never answers; returns when the client hangs up
-        closed.set()
-
-    async with raw_listener(script=silent) as listener:
-        waiting = asyncio.ensure_future(previewer.preview(listener.url("/hangs")))
-        await connected.wait()
+    async with silent_listener() as silent:
+        waiting = asyncio.ensure_future(previewer.preview(silent.url("/hangs")))
+        await silent.connected.wait()
         waiting.cancel()
         async with asyncio.timeout(LOCAL.total_timeout / 2):  # well before the fetch's own
-            await closed.wait()
+            await silent.closed.wait()
     assert waiting.cancelled()
 
 
