@@ -7,9 +7,10 @@ import codecs
 import re
 
 import charset_normalizer
+import webencodings
 from charset_normalizer import CharsetMatch, CharsetMatches
 
-__all__ = ["decode_html", "normalize_label", "sniff_encoding"]
+__all__ = ["REPLACEMENT", "decode_html", "normalize_label", "sniff_encoding"]
 
 #: How far into a page its own ``<meta charset>`` is looked for.
 PRESCAN_BYTES = 4096
@@ -28,66 +29,115 @@ _BOMS = (
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
 
-# Labels pages use, mapped to the superset browsers actually decode them with (WHATWG
-# Encoding Standard): a page labelled latin-1 that uses cp1252 quotes must still come out right.
-_SUPERSETS = {
-    "latin_1": "cp1252",
-    "iso8859_1": "cp1252",
-    "ascii": "cp1252",
-    "iso8859_9": "cp1254",
-    "iso8859_11": "cp874",
-    "tis_620": "cp874",
-    "shift_jis": "cp932",
-    "gb2312": "gb18030",
-    "gbk": "gb18030",
-    "euc_kr": "cp949",
-    "big5": "big5hkscs",
-}
+#: What :func:`sniff_encoding` returns for the Encoding Standard's "replacement" labels
+#: (ISO-2022-KR, HZ-GB-2312, ...): browsers refuse to decode such a page, and show one
+#: U+FFFD instead; :func:`decode_html` does the same.
+REPLACEMENT = "replacement"
 
-# WHATWG labels Python's codec registry does not know.
-_ALIASES = {
-    "x-sjis": "cp932",
-    "windows-31j": "cp932",
-    "x-gbk": "gb18030",
-    "x-cp1251": "cp1251",
-    "x-cp1250": "cp1250",
-    "x-euc-jp": "euc_jp",
-    "x-mac-roman": "mac_roman",
-    "x-mac-cyrillic": "mac_cyrillic",
-    "unicode-1-1-utf-8": "utf-8",
-}
-
+# The Encoding Standard's GBK decoder is its gb18030 decoder (webencodings' table names
+# Python's narrower gbk codec, which turns valid characters into U+FFFD).
+_WIDER = {"gbk": "gb18030"}
 _UTF8 = frozenset({"utf-8", "utf-8-sig"})
-
-_META_CHARSET = re.compile(
-    rb"""<meta[^>]{0,512}?charset\s*=\s*["']?\s*([A-Za-z0-9_.:\-]{1,40})""", re.IGNORECASE
-)
+# UTF-16 labels: a declaration inside ASCII-compatible bytes that says UTF-16 is a lie.
+_UTF16 = frozenset({"utf-16le", "utf-16be"})
 
 
-def normalize_label(label: str | None) -> str | None:
-    """The Python codec for a charset label, widened to what browsers use; None if unknown."""
+def normalize_label(label: str | bytes | None) -> str | None:
+    """The Python codec for an Encoding Standard label (the names browsers accept, each
+    mapped to the decoder browsers use: latin1 and ascii are windows-1252, shift_jis is
+    cp932, ...); :data:`REPLACEMENT` for the labels browsers refuse; None for anything
+    else (unknown names, and codecs that are not web encodings: utf-7, base64, cp037)."""
+    if isinstance(label, bytes):
+        label = label.decode("ascii", "ignore")
     if not label:
         return None
-    label = label.strip().strip("'\"").lower()
-    try:
-        name = codecs.lookup(_ALIASES.get(label, label)).name
-    except (LookupError, ValueError):
+    encoding = webencodings.lookup(label.strip().strip("'\""))
+    if encoding is None:
         return None
-    if name.replace("-", "_") == "utf_7":
-        # The Encoding Standard has no UTF-7 and browsers ignore the label: honouring it
-        # would let "+ADw-meta" spell tags a browser never sees.
-        return None
-    return _SUPERSETS.get(name.replace("-", "_"), name)
+    if encoding.name == "replacement":
+        return REPLACEMENT
+    if encoding.name == "x-user-defined":  # its decoder maps bytes to private-use code points
+        return FALLBACK_ENCODING
+    if encoding.name in _UTF16:
+        return "utf-16-le" if encoding.name == "utf-16le" else "utf-16-be"
+    codec: str = encoding.codec_info.name
+    return _WIDER.get(encoding.name, codec)
 
 
-def _from_declaration(label: bytes | str | None) -> str | None:
-    text = label.decode("ascii", "ignore") if isinstance(label, bytes) else label
-    name = normalize_label(text)
-    # Bytes we could read a label from are ASCII-compatible, so a UTF-16/32 label is a lie;
-    # browsers take it as UTF-8.
-    if name and name.startswith(("utf-16", "utf-32")):
-        return "utf-8"
-    return name
+def _from_meta(label: bytes) -> str | None:
+    name = normalize_label(label)
+    # Bytes a label was read from are ASCII-compatible, so a UTF-16 label there is a lie;
+    # the Encoding Standard reads it as UTF-8. (A header's UTF-16 label is believed.)
+    return "utf-8" if name is not None and name.startswith("utf-16") else name
+
+
+# The prescan (the Encoding Standard's "prescan a byte stream to determine its encoding",
+# as browsers run it over a page's first bytes): what starts at a "<".
+_PRESCAN_TOKEN = re.compile(
+    rb"<(?:(!--)|(meta)(?=[\t\n\f\r /])|(/?[A-Za-z])|([!/?]))", re.IGNORECASE
+)
+# A tag's attributes, up to the ">" that ends it (a ">" inside quotes does not).
+_PRESCAN_ATTRS = re.compile(rb"""((?:[^>"']++|"[^"]*+"|'[^']*+')*+)>""")
+_PRESCAN_ATTR = re.compile(
+    rb"""([^\t\n\f\r /=>][^\t\n\f\r /=>]*)(?:[\t\n\f\r ]*=[\t\n\f\r ]*"""
+    rb"""(?:"([^"]*)"|'([^']*)'|([^\t\n\f\r >]*)))?"""
+)
+_CONTENT_CHARSET = re.compile(rb"charset[\t\n\f\r ]*=", re.IGNORECASE)
+
+
+def _charset_in_content(content: bytes) -> bytes | None:
+    """The label in a ``content="text/html; charset=..."`` value, as the Encoding
+    Standard's "extracting a character encoding from a meta element" reads it."""
+    for match in _CONTENT_CHARSET.finditer(content):
+        rest = content[match.end() :].lstrip(b"\t\n\f\r ")
+        if rest[:1] in (b'"', b"'"):
+            end = rest.find(rest[:1], 1)
+            return rest[1:end] if end > 0 else None
+        value = re.match(rb"[^\t\n\f\r ;]*", rest)
+        return value.group(0) if value and value.group(0) else None
+    return None
+
+
+def _meta_label(attributes: bytes) -> bytes | None:
+    attrs: dict[bytes, bytes] = {}
+    for name, dq, sq, bare in _PRESCAN_ATTR.findall(attributes):
+        attrs.setdefault(name.lower(), dq or sq or bare)
+    if b"charset" in attrs:
+        return attrs[b"charset"]
+    if attrs.get(b"http-equiv", b"").strip().lower() == b"content-type" and b"content" in attrs:
+        return _charset_in_content(attrs[b"content"])
+    return None
+
+
+def _prescan(data: bytes) -> str | None:
+    """The encoding the first ``<meta>`` declaring a known label names, reading the first
+    :data:`PRESCAN_BYTES` as a browser does: comments, other tags (and ``<meta`` text in
+    their attribute values) are stepped over; a meta whose label is unknown is skipped."""
+    end = min(len(data), PRESCAN_BYTES)
+    pos = 0
+    while (token := _PRESCAN_TOKEN.search(data, pos, end)) is not None:
+        comment, meta, tag, other = token.groups()
+        if comment is not None:
+            close = data.find(b"-->", token.start() + 2, end)
+            if close < 0:
+                return None
+            pos = close + 3
+        elif meta is not None or tag is not None:
+            attrs = _PRESCAN_ATTRS.match(data, token.end(), end)
+            if attrs is None:  # the tag runs past the prescan's end
+                return None
+            pos = attrs.end()
+            if meta is not None and (label := _meta_label(attrs.group(1))):
+                name = _from_meta(label)
+                if name is not None:
+                    return name
+        else:
+            assert other is not None
+            close = data.find(b">", token.end(), end)
+            if close < 0:
+                return None
+            pos = close + 1
+    return None
 
 
 def _is_utf8(sample: bytes) -> bool:
@@ -99,16 +149,44 @@ def _is_utf8(sample: bytes) -> bool:
     return True
 
 
+#: What detection may answer (Python codec names): the legacy encodings pages still use,
+#: each one the Encoding Standard has, so no page is read in a code page no browser knows
+#: (cp1125, iso8859-10, euc_jis_2004 are the detector's look-alikes of real ones).
+DETECTABLE = (
+    "cp1250", "cp1251", "cp1252", "cp1253", "cp1254", "cp1255", "cp1256", "cp1257",
+    "cp1258", "iso8859_2", "iso8859_5", "iso8859_7", "iso8859_15", "koi8_r", "koi8_u",
+    "cp866", "cp874", "cp932", "euc_jp", "gb18030", "big5", "cp949",
+)  # fmt: skip
+# Detector answers widened to the decoder browsers use for them.
+_DETECTED_WIDER = {
+    "shift_jis": "cp932",
+    "euc_kr": "cp949",
+    "gb2312": "gb18030",
+    "gbk": "gb18030",
+    "big5": "big5hkscs",
+    "iso8859-1": "cp1252",
+    "ascii": "cp1252",
+}
+
+
+def _from_detector(name: str | None) -> str | None:
+    try:
+        canonical = codecs.lookup(name or "").name
+    except LookupError:
+        return None
+    return _DETECTED_WIDER.get(canonical, canonical)
+
+
 def _detect(data: bytes) -> str:
     sample = data[:DETECT_SAMPLE_BYTES]
     if sample.isascii() or _is_utf8(sample):
         return "utf-8"
     evidence = sum(1 for b in sample if b >= 0x80)
     if evidence >= MIN_DETECT_EVIDENCE:
-        matches = charset_normalizer.from_bytes(sample)
+        matches = charset_normalizer.from_bytes(sample, cp_isolation=list(DETECTABLE))
         best = matches.best()
         if best is not None and best.encoding:
-            name = normalize_label(best.encoding)
+            name = _from_detector(best.encoding)
             if name and name != FALLBACK_ENCODING and _ties_with_fallback(matches, best):
                 # The detector ranks look-alikes (cp1250 for French text) equal to the
                 # web's Western default; browsers would read windows-1252 there.
@@ -121,7 +199,7 @@ def _detect(data: bytes) -> str:
 def _ties_with_fallback(matches: CharsetMatches, best: CharsetMatch) -> bool:
     """Whether windows-1252 reads the bytes as well as the detector's best guess does."""
     return any(
-        normalize_label(match.encoding) == FALLBACK_ENCODING
+        _from_detector(match.encoding) == FALLBACK_ENCODING
         and match.chaos <= best.chaos
         and match.coherence >= best.coherence
         for match in matches
@@ -133,11 +211,15 @@ def sniff_encoding(data: bytes, content_type_charset: str | None = None) -> str:
     for bom, name in _BOMS:
         if data.startswith(bom):
             return name
-    declared = _from_declaration(content_type_charset)
-    if not declared:
-        match = _META_CHARSET.search(data, 0, PRESCAN_BYTES)
-        declared = _from_declaration(match.group(1)) if match else None
-    if declared and declared not in _UTF8:
+    declared = normalize_label(content_type_charset)
+    if declared is not None and declared.startswith("utf-16") and b"\x00" not in data[:1024]:
+        # UTF-16 markup is half NUL bytes; without any, the header is wrong about the
+        # body (browsers would show it garbled): read the page's own declaration instead.
+        declared = None
+    declared = declared or _prescan(data)
+    if declared == REPLACEMENT:
+        return REPLACEMENT
+    if declared and declared not in _UTF8 and not declared.startswith("utf-16"):
         # A legacy label over bytes that are valid, non-ASCII UTF-8 is a stale label (pages
         # re-encoded by a CMS or a proxy keep their old meta): real cp1251 or Shift_JIS
         # text is practically never valid UTF-8 by accident.
@@ -150,7 +232,6 @@ def sniff_encoding(data: bytes, content_type_charset: str | None = None) -> str:
 def decode_html(data: bytes, content_type_charset: str | None = None) -> str:
     """Decode a page's bytes to text; never raises (undecodable bytes become U+FFFD)."""
     encoding = sniff_encoding(data, content_type_charset)
-    try:
-        return data.decode(encoding, "replace")
-    except LookupError:  # a codec that exists but cannot decode (e.g. a pure encoder)
-        return data.decode("utf-8", "replace")
+    if encoding == REPLACEMENT:
+        return "\ufffd" if data else ""
+    return data.decode(encoding, "replace")

@@ -29,7 +29,7 @@ import lxml.etree
 import orjson
 import re2
 
-from ogpreview.charset import sniff_encoding
+from ogpreview.charset import REPLACEMENT, sniff_encoding
 from ogpreview.text import unescape_attribute
 
 __all__ = ["Page", "parse_page"]
@@ -462,6 +462,8 @@ def parse_page(data: bytes | str, url: str, content_type_charset: str | None = N
         return Page(data.encode("utf-8", "surrogatepass"), "utf-8", url)
     data = data[:MAX_HTML_BYTES]
     encoding = sniff_encoding(data, content_type_charset)
+    if encoding == REPLACEMENT:  # browsers show such a page as one U+FFFD: nothing to read
+        return Page(b"", "utf-8", url)
     if encoding == "utf-8-sig":
         return Page(data[3:], "utf-8", url)
     if not _scans_as_bytes(encoding):  # UTF-16/32 and the like: transcode once

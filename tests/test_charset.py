@@ -6,6 +6,7 @@ import codecs
 
 import pytest
 
+from ogpreview import extract
 from ogpreview.charset import decode_html, normalize_label, sniff_encoding
 
 RUSSIAN = "Привет, мир! Это страница о погоде и новостях. " * 4
@@ -70,6 +71,14 @@ def test_unknown_declared_charset_is_ignored() -> None:
         ("gbk", "gb18030"),
         ("euc-kr", "cp949"),
         ("utf8", "utf-8"),
+        ("iso-8859-8-i", "iso8859-8"),
+        ("windows-874", "cp874"),
+        ("koi", "koi8-r"),
+        ("x-cp1251", "cp1251"),
+        ("iso-2022-kr", "replacement"),
+        ("utf-7", None),
+        ("base64", None),
+        ("cp037", None),
         ("nonsense", None),
         ("", None),
     ],
@@ -82,3 +91,66 @@ def test_labels_map_to_what_browsers_decode(label: str, codec: str | None) -> No
 def test_a_utf16_declaration_in_the_page_means_utf8() -> None:
     """A page cannot declare UTF-16 in ASCII bytes; browsers read it as UTF-8."""
     assert sniff_encoding(b'<meta charset="utf-16"><p>x</p>') == "utf-8"
+
+
+HEBREW = "חדשות היום: תחזית מזג האוויר בתל אביב"
+PAGE_URL = "https://example.com/"
+
+
+@pytest.mark.parametrize("label", ["base64", "rot13", "hex", "zlib", "idna", "undefined", "cp037"])
+def test_codec_names_that_are_not_web_encodings_are_ignored(label: str) -> None:
+    """A label naming a Python codec that is no web encoding (base64, EBCDIC...) is
+    ignored, in a meta as in the header: the page still extracts, never raises."""
+    page = f'<meta charset="{label}"><title>Café</title>'.encode("cp1252")
+    titles = (
+        extract(page, PAGE_URL).title,
+        extract(page, PAGE_URL, content_type=f"text/html; charset={label}").title,
+    )
+    assert titles == ("Café", "Café")
+
+
+def test_a_header_utf16_label_decodes_a_page_without_bom() -> None:
+    """UTF-16LE bytes with no BOM, labelled UTF-16LE by the header, decode as UTF-16LE
+    (only a label inside the page itself is taken for UTF-8)."""
+    page = f"<title>{RUSSIAN.strip()}</title>".encode("utf-16-le")
+    card = extract(page, PAGE_URL, content_type="text/html; charset=utf-16le")
+    assert card.title == RUSSIAN.strip()
+
+
+def test_a_header_utf16_label_over_ascii_compatible_bytes_is_ignored() -> None:
+    """A header saying UTF-16 over bytes with no NUL at all is wrong about them: the
+    page's own declaration decides."""
+    page = f'<meta charset="windows-1251"><title>{RUSSIAN.strip()}</title>'.encode("cp1251")
+    card = extract(page, PAGE_URL, content_type="text/html; charset=utf-16")
+    assert card.title == RUSSIAN.strip()
+
+
+def test_a_whatwg_only_label_is_understood() -> None:
+    """iso-8859-8-i (a label Python does not know) decodes Hebrew as browsers do."""
+    page = f'<meta charset="iso-8859-8-i"><title>{HEBREW}</title>'.encode("iso8859-8")
+    assert extract(page, PAGE_URL).title == HEBREW
+
+
+@pytest.mark.parametrize(
+    "before",
+    [
+        '<!-- <meta charset="utf-8"> -->',
+        '<meta name="description" content="How to set charset=utf-8 in PHP">',
+        "<div data-note='<meta charset=\"utf-8\">'></div>",
+        '<meta data-charset="utf-8">',
+        '<meta charset="x-unknown">',
+    ],
+)
+def test_the_prescan_reads_only_real_metas_with_known_labels(before: str) -> None:
+    """Comments, attribute values, other attributes and unknown labels before the real
+    <meta charset> do not decide the encoding (a browser never reads them)."""
+    page = f'{before}<meta charset="windows-1251"><p>{RUSSIAN}</p>'.encode("cp1251")
+    assert sniff_encoding(page) == "cp1251"
+
+
+def test_a_replacement_label_yields_an_empty_page() -> None:
+    """A page labelled ISO-2022-KR is not decoded as such (browsers show one U+FFFD):
+    its card has no title and no description."""
+    page = b'<meta charset="iso-2022-kr"><title>\x1b$)C\x0e!!\x0f</title><p>text</p>'
+    card = extract(page, PAGE_URL)
+    assert (card.title, card.description, decode_html(page)) == (None, None, "\ufffd")
