@@ -382,7 +382,9 @@ class Checker:
         """Check one link. Never raises for a bad URL or site: those become findings."""
         start = time.perf_counter()
         # Input files can hold anything (YAML "\ud800"); the report must still encode.
-        url = scrub_surrogates(url.strip())
+        url = url.strip()
+        if not url.isascii():
+            url = scrub_surrogates(url)
         try:
             result = await self.previewer.lookup(url, refresh=True)
             card, fetch = result.card, result.fetch

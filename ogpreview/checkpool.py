@@ -133,6 +133,22 @@ class _Worker:
     )
     reader: asyncio.Task[None] | None = None
     alive: bool = True
+    #: Lines not yet written: what one turn of the event loop sends goes in one write.
+    outbox: list[bytes] = dataclasses.field(default_factory=list)
+
+    def send(self, line: bytes) -> None:
+        if not self.alive:
+            return
+        if not self.outbox:
+            asyncio.get_running_loop().call_soon(self._flush)
+        self.outbox.append(line)
+
+    def _flush(self) -> None:
+        stdin = self.process.stdin
+        if self.outbox and self.alive and stdin is not None and not stdin.is_closing():
+            # Unbounded by design: the caller bounds the checks in flight (concurrency).
+            stdin.write(b"\n".join(self.outbox) + b"\n")
+        self.outbox.clear()
 
 
 class CheckPool:
@@ -240,46 +256,55 @@ class CheckPool:
         live = [worker for worker in self._workers if worker.alive]
         return min(live, key=lambda worker: len(worker.pending)) if live else None
 
-    async def check(self, url: str) -> CheckResult:
-        """Check one link in a worker. Never raises for a bad URL or site."""
+    def submit(self, url: str) -> asyncio.Future[CheckResult]:
+        """Hand one link to a worker. The future resolves to its result (a bad URL or site
+        is a result, never an exception); cancelling it stops the check in the worker.
+        (What :func:`~ogpreview.checker.check_stream` runs: a future, not a task, per
+        link keeps the command's own work per link small.)"""
+        future: asyncio.Future[CheckResult] = asyncio.get_running_loop().create_future()
         started = time.perf_counter()
-        url = scrub_surrogates(url.strip())
+        url = url.strip()
+        if not url.isascii():
+            url = scrub_surrogates(url)
         if len(url) > MAX_URL_LENGTH:  # refused as a worker would, without a huge line
             try:
                 validate_url(url, self.settings)
             except PreviewError as error:
-                return error_result(url, error, started=started)
+                future.set_result(error_result(url, error, started=started))
+                return future
         host = host_of(url)
         worker = self._worker_for(host)
         if worker is None:
-            return failed_result(url, _NO_WORKER, started=started)
+            future.set_result(failed_result(url, _NO_WORKER, started=started))
+            return future
         entry = self._hosts.get(host)
         if entry is None or entry[0] is not worker:
             entry = self._hosts[host] = [worker, 0]
         entry[1] += 1
         ident = next(self._ids)
-        future: asyncio.Future[CheckResult] = asyncio.get_running_loop().create_future()
         worker.pending[ident] = (url, started, future)
-        stdin = worker.process.stdin
-        assert stdin is not None
-        try:
-            stdin.write(orjson.dumps([ident, url]) + b"\n")
-            await stdin.drain()
-            return await future
-        except asyncio.CancelledError:
-            # The worker stops it too, so the host's running checks are what we count.
-            if worker.alive and not stdin.is_closing():
-                stdin.write(orjson.dumps([ident, None]) + b"\n")
-            raise
-        except ConnectionError:  # the pipe to a worker that died
-            if future.done() and not future.cancelled():
-                return future.result()
-            return failed_result(url, _DIED, started=started)
-        finally:
-            worker.pending.pop(ident, None)
-            entry[1] -= 1
-            if entry[1] == 0 and self._hosts.get(host) is entry:
-                del self._hosts[host]
+        worker.send(orjson.dumps([ident, url]))
+        future.add_done_callback(functools.partial(self._settled, worker, ident, host, entry))
+        return future
+
+    async def check(self, url: str) -> CheckResult:
+        """Check one link in a worker. Never raises for a bad URL or site."""
+        return await self.submit(url)
+
+    def _settled(
+        self,
+        worker: _Worker,
+        ident: int,
+        host: str,
+        entry: list[Any],
+        future: asyncio.Future[CheckResult],
+    ) -> None:
+        worker.pending.pop(ident, None)
+        entry[1] -= 1
+        if entry[1] == 0 and self._hosts.get(host) is entry:
+            del self._hosts[host]
+        if future.cancelled():  # the worker stops it too: running checks are what we count
+            worker.send(orjson.dumps([ident, None]))
 
     async def _read(self, worker: _Worker) -> None:
         stdout = worker.process.stdout
