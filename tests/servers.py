@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import os
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -344,3 +345,15 @@ async def site_server() -> AsyncIterator[Site]:
         yield site
     finally:
         await runner.cleanup()
+
+
+def running(pids: list[int]) -> list[int]:
+    """Those of ``pids`` that are still running (not exited and reaped)."""
+    alive = []
+    for pid in pids:
+        try:
+            os.kill(pid, 0)
+            alive.append(pid)
+        except ProcessLookupError:
+            pass
+    return alive

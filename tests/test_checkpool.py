@@ -15,7 +15,7 @@ import pytest
 from ogpreview import Checker, NullCache, Previewer, Settings
 from ogpreview.checker import CheckResult, check_stream
 from ogpreview.checkpool import CheckPool, decode_config, encode_config
-from tests.servers import Silent, Site, silent_listener
+from tests.servers import Silent, Site, running, silent_listener
 
 LOCAL = Settings(allow_networks=("127.0.0.0/8",), allowed_ports=None)
 #: Upper bound for anything here to finish (a hang guard, not a timing assertion).
@@ -153,14 +153,7 @@ async def test_closing_the_pool_stops_its_workers(silent: Silent) -> None:
             hanging = asyncio.ensure_future(pool.check(silent.url("/hangs")))
             await silent.connected.wait()
             hanging.cancel()
-        alive = []
-        for pid in pids:
-            try:
-                os.kill(pid, 0)
-                alive.append(pid)
-            except ProcessLookupError:
-                pass
-    assert (len(pids), alive) == (2, [])
+    assert (len(pids), running(pids)) == (2, [])
 
 
 def test_no_processes_is_refused() -> None:

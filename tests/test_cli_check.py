@@ -24,7 +24,7 @@ import pytest
 
 from ogpreview import Previewer, Settings
 from ogpreview.cli import main
-from tests.servers import Listener, Site, raw_listener, site_server
+from tests.servers import Listener, Site, raw_listener, running, site_server
 
 FETCH = ["--allow-network", "127.0.0.0/8", "--allow-port", "any"]
 ROOT = Path(__file__).resolve().parent.parent
@@ -564,17 +564,6 @@ def _children(pid: int) -> list[int]:
         return [int(p) for p in f.read().split()]
 
 
-def _running(pids: list[int]) -> list[int]:
-    running = []
-    for pid in pids:
-        try:
-            os.kill(pid, 0)
-            running.append(pid)
-        except ProcessLookupError:
-            pass
-    return running
-
-
 @pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads /proc (Linux)")
 def test_ctrl_c_with_processes_stops_the_workers(servers: Servers, tmp_path: Path) -> None:
     """SIGINT with two workers and links hanging: 130, the finished result is out, and
@@ -595,7 +584,7 @@ def test_ctrl_c_with_processes_stops_the_workers(servers: Servers, tmp_path: Pat
         rest = process.stdout.read()
         code = process.wait(timeout=PROCESS_DEADLINE)
         err = process.stderr.read()
-    assert (code, json.loads(first)["verdict"], rest, len(workers), _running(workers)) == (
+    assert (code, json.loads(first)["verdict"], rest, len(workers), running(workers)) == (
         130,
         "warning",
         "",

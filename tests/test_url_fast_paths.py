@@ -26,34 +26,24 @@ def _outcome(fn: object, url: str) -> str:
         return type(exc).__name__
 
 
+#: (module whose plain_url_parts the function calls, the function): normalize_url, the
+#: checker's host_of, and the page URL extract() files a card under.
+FAST_PATHS = {
+    "normalize_url": (cachekey, cachekey.normalize_url),
+    "host_of": (checker, checker.host_of),
+    "page_url": (extractor, extractor._page_url),
+}
+
+
+@pytest.mark.parametrize("name", sorted(FAST_PATHS))
 @settings(max_examples=1000)
-@given(URLS)
-def test_normalize_url_fast_path_agrees_with_urllib(url: str) -> None:
-    """A URL normalises to the same text whether or not it takes the fast path."""
-    fast = _outcome(cachekey.normalize_url, url)
+@given(url=URLS)
+def test_fast_path_agrees_with_urllib(name: str, url: str) -> None:
+    """Each function gives the same answer (or the same refusal) for a URL whether or
+    not it takes its fast path."""
+    module, function = FAST_PATHS[name]
+    fast = _outcome(function, url)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(cachekey, "plain_url_parts", lambda url: None)
-        general = _outcome(cachekey.normalize_url, url)
-    assert fast == general
-
-
-@settings(max_examples=1000)
-@given(URLS)
-def test_host_of_fast_path_agrees_with_urllib(url: str) -> None:
-    """A URL's host (and port) is the same whether or not it takes the fast path."""
-    fast = _outcome(checker.host_of, url)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(checker, "plain_url_parts", lambda url: None)
-        general = _outcome(checker.host_of, url)
-    assert fast == general
-
-
-@settings(max_examples=1000)
-@given(URLS)
-def test_page_url_fast_path_agrees_with_urllib(url: str) -> None:
-    """extract() files a page under the same URL whether or not it takes the fast path."""
-    fast = _outcome(extractor._page_url, url)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(extractor, "plain_url_parts", lambda url: None)
-        general = _outcome(extractor._page_url, url)
+        patch.setattr(module, "plain_url_parts", lambda url: None)
+        general = _outcome(function, url)
     assert fast == general
