@@ -361,7 +361,9 @@ async def _work() -> None:
         transport.write(_READY + b"\n")
         running: dict[int, asyncio.Task[CheckResult]] = {}
 
-        def answer(task: asyncio.Task[CheckResult], *, ident: int, url: str) -> None:
+        def answer(
+            task: asyncio.Task[CheckResult], *, ident: int, url: str, started: float
+        ) -> None:
             running.pop(ident, None)
             if task.cancelled() or transport.is_closing():
                 return
@@ -369,7 +371,7 @@ async def _work() -> None:
                 line = orjson.dumps([ident, task.result().to_dict()])
             except Exception as exc:  # the parent must get an answer, whatever went wrong
                 log.exception("answering the check of %s failed", url)
-                failed = failed_result(url, f"the check itself failed: {exc!r}", started=0.0)
+                failed = failed_result(url, f"the check itself failed: {exc!r}", started=started)
                 line = orjson.dumps([ident, failed.to_dict()])
             transport.write(line + b"\n")
 
@@ -382,7 +384,8 @@ async def _work() -> None:
                 continue
             task = asyncio.ensure_future(checker.check(url))
             running[ident] = task
-            task.add_done_callback(functools.partial(answer, ident=ident, url=url))
+            answered = functools.partial(answer, ident=ident, url=url, started=time.perf_counter())
+            task.add_done_callback(answered)
         for task in running.values():
             task.cancel()
         await asyncio.gather(*running.values(), return_exceptions=True)
