@@ -393,7 +393,8 @@ async def _work() -> None:
 
 
 def _worker_main() -> int:
-    # Ctrl-C reaches the whole process group; the parent handles it and closes our input.
+    # Ctrl-C is the parent's to handle (it then closes our input); a worker runs in its own
+    # session, and ignores SIGINT too should one reach it anyway.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         asyncio.run(_work())
