@@ -33,10 +33,16 @@ _BOMS = (
 #: (ISO-2022-KR, HZ-GB-2312, ...): browsers refuse to decode such a page, and show one
 #: U+FFFD instead; :func:`decode_html` does the same.
 REPLACEMENT = "replacement"
+# Its labels, listed here: webencodings before 0.6 still maps them to their old codecs.
+_REPLACEMENT_LABELS = frozenset(
+    {"csiso2022kr", "hz-gb-2312", "iso-2022-cn", "iso-2022-cn-ext", "iso-2022-kr", "replacement"}
+)
 
-# The Encoding Standard's GBK decoder is its gb18030 decoder (webencodings' table names
-# Python's narrower gbk codec, which turns valid characters into U+FFFD).
-_WIDER = {"gbk": "gb18030"}
+# The Encoding Standard's decoders for these are wider than the Python codecs of the same
+# name (its GBK decoder is its gb18030 decoder; Shift_JIS, EUC-KR and Big5 take the
+# Windows and HKSCS extensions): the narrow codec would turn valid characters into U+FFFD.
+# Keyed by the standard's names, whatever codec webencodings' version pairs them with.
+_WIDER = {"gbk": "gb18030", "shift_jis": "cp932", "euc-kr": "cp949", "big5": "big5hkscs"}
 _UTF8 = frozenset({"utf-8", "utf-8-sig"})
 # UTF-16 labels: a declaration inside ASCII-compatible bytes that says UTF-16 is a lie.
 _UTF16 = frozenset({"utf-16le", "utf-16be"})
@@ -51,11 +57,14 @@ def normalize_label(label: str | bytes | None) -> str | None:
         label = label.decode("ascii", "ignore")
     if not label:
         return None
-    encoding = webencodings.lookup(label.strip().strip("'\""))
+    label = label.strip().strip("'\"")
+    if not label.isascii():  # no label is (a header's stray bytes arrive as surrogates)
+        return None
+    if label.lower() in _REPLACEMENT_LABELS:
+        return REPLACEMENT
+    encoding = webencodings.lookup(label)
     if encoding is None:
         return None
-    if encoding.name == "replacement":
-        return REPLACEMENT
     if encoding.name == "x-user-defined":  # its decoder maps bytes to private-use code points
         return FALLBACK_ENCODING
     if encoding.name in _UTF16:
@@ -73,13 +82,24 @@ def _from_meta(label: bytes) -> str | None:
 
 # The prescan (the Encoding Standard's "prescan a byte stream to determine its encoding",
 # as browsers run it over a page's first bytes): what starts at a "<".
-_PRESCAN_TOKEN = re.compile(
-    rb"<(?:(!--)|(meta)(?=[\t\n\f\r /])|(/?[A-Za-z])|([!/?]))", re.IGNORECASE
+# A tag's attributes as the standard reads them: a name, then optionally "=" and a value
+# (quoted, or unquoted up to white space or ">").
+_ATTRS_SRC = (
+    rb"""(?:[\t\n\f\r /]++|[^\t\n\f\r />][^\t\n\f\r /=>]*+"""
+    rb"""(?:[\t\n\f\r ]*+=[\t\n\f\r ]*+(?:"[^"]*+"|'[^']*+'|(?!["'])[^\t\n\f\r >]*+)"""
+    rb"""|(?![\t\n\f\r ]*=)))*+"""
 )
-# A tag's attributes, up to the ">" that ends it (a ">" inside quotes does not).
-_PRESCAN_ATTRS = re.compile(rb"""((?:[^>"']++|"[^"]*+"|'[^']*+')*+)>""")
+_PRESCAN_ATTRS = re.compile(rb"(" + _ATTRS_SRC + rb")>")
+# Everything the prescan steps over, up to the next <meta (or to what it cannot finish).
+_PRESCAN_SKIP = re.compile(
+    rb"(?:[^<]++|<!(?=--)(?s:.*?)-->|<(?!meta[\t\n\f\r /])/?[A-Za-z][^\t\n\f\r >]*+"
+    + _ATTRS_SRC
+    + rb">|<(?!!--)(?:!|\?|/(?![A-Za-z]))[^>]*+>|<(?![!/?A-Za-z]))*+",
+    re.IGNORECASE,
+)
+_PRESCAN_META = re.compile(rb"<meta[\t\n\f\r /]", re.IGNORECASE)
 _PRESCAN_ATTR = re.compile(
-    rb"""([^\t\n\f\r /=>][^\t\n\f\r /=>]*)(?:[\t\n\f\r ]*=[\t\n\f\r ]*"""
+    rb"""([^\t\n\f\r />][^\t\n\f\r /=>]*)(?:[\t\n\f\r ]*=[\t\n\f\r ]*"""
     rb"""(?:"([^"]*)"|'([^']*)'|([^\t\n\f\r >]*)))?"""
 )
 _CONTENT_CHARSET = re.compile(rb"charset[\t\n\f\r ]*=", re.IGNORECASE)
@@ -112,32 +132,24 @@ def _meta_label(attributes: bytes) -> bytes | None:
 def _prescan(data: bytes) -> str | None:
     """The encoding the first ``<meta>`` declaring a known label names, reading the first
     :data:`PRESCAN_BYTES` as a browser does: comments, other tags (and ``<meta`` text in
-    their attribute values) are stepped over; a meta whose label is unknown is skipped."""
+    their attribute values) are stepped over; a meta whose label is unknown is skipped.
+    As in the standard, a quote opens a value only after "=": a stray quote in a tag
+    (``href="/s.css""``) does not swallow the markup after it."""
     end = min(len(data), PRESCAN_BYTES)
     pos = 0
-    while (token := _PRESCAN_TOKEN.search(data, pos, end)) is not None:
-        comment, meta, tag, other = token.groups()
-        if comment is not None:
-            close = data.find(b"-->", token.start() + 2, end)
-            if close < 0:
-                return None
-            pos = close + 3
-        elif meta is not None or tag is not None:
-            attrs = _PRESCAN_ATTRS.match(data, token.end(), end)
-            if attrs is None:  # the tag runs past the prescan's end
-                return None
-            pos = attrs.end()
-            if meta is not None and (label := _meta_label(attrs.group(1))):
-                name = _from_meta(label)
-                if name is not None:
-                    return name
-        else:
-            assert other is not None
-            close = data.find(b">", token.end(), end)
-            if close < 0:
-                return None
-            pos = close + 1
-    return None
+    while True:
+        skipped = _PRESCAN_SKIP.match(data, pos, end)
+        assert skipped is not None  # it matches the empty string too
+        pos = skipped.end()
+        meta = _PRESCAN_META.match(data, pos, end)
+        if meta is None:
+            return None
+        attrs = _PRESCAN_ATTRS.match(data, meta.end(), end)
+        if attrs is None:
+            return None
+        pos = attrs.end()
+        if (label := _meta_label(attrs.group(1))) and (name := _from_meta(label)) is not None:
+            return name
 
 
 def _is_utf8(sample: bytes) -> bool:
@@ -154,8 +166,8 @@ def _is_utf8(sample: bytes) -> bool:
 #: (cp1125, iso8859-10, euc_jis_2004 are the detector's look-alikes of real ones).
 DETECTABLE = (
     "cp1250", "cp1251", "cp1252", "cp1253", "cp1254", "cp1255", "cp1256", "cp1257",
-    "cp1258", "iso8859_2", "iso8859_5", "iso8859_7", "iso8859_15", "koi8_r", "koi8_u",
-    "cp866", "cp874", "cp932", "euc_jp", "gb18030", "big5", "cp949",
+    "cp1258", "iso8859_2", "iso8859_5", "iso8859_6", "iso8859_7", "iso8859_15", "koi8_r",
+    "koi8_u", "cp866", "cp874", "cp932", "euc_jp", "gb18030", "big5", "cp949", "mac_roman",
 )  # fmt: skip
 # Detector answers widened to the decoder browsers use for them.
 _DETECTED_WIDER = {

@@ -139,12 +139,15 @@ def test_a_whatwg_only_label_is_understood() -> None:
         "<div data-note='<meta charset=\"utf-8\">'></div>",
         '<meta data-charset="utf-8">',
         '<meta charset="x-unknown">',
+        '<link href="/s.css"">',
+        "<img alt=Today's>",
     ],
 )
 def test_the_prescan_reads_only_real_metas_with_known_labels(before: str) -> None:
-    """Comments, attribute values, other attributes and unknown labels before the real
-    <meta charset> do not decide the encoding (a browser never reads them)."""
-    page = f'{before}<meta charset="windows-1251"><p>{RUSSIAN}</p>'.encode("cp1251")
+    """Comments, attribute values, other attributes, unknown labels and stray quotes
+    before the real <meta charset> neither decide the encoding nor hide that meta. (The
+    title is too short for detection to find the encoding on its own.)"""
+    page = f'{before}<meta charset="windows-1251"><title>Привет</title>'.encode("cp1251")
     assert sniff_encoding(page) == "cp1251"
 
 
@@ -154,3 +157,19 @@ def test_a_replacement_label_yields_an_empty_page() -> None:
     page = b'<meta charset="iso-2022-kr"><title>\x1b$)C\x0e!!\x0f</title><p>text</p>'
     card = extract(page, PAGE_URL)
     assert (card.title, card.description, decode_html(page)) == (None, None, "\ufffd")
+
+
+def test_a_header_label_with_undecodable_bytes_is_ignored() -> None:
+    """A Content-Type charset holding bytes that were not ASCII (they arrive as lone
+    surrogates) is no label: the page still extracts."""
+    card = extract(b"<title>Plain</title>", PAGE_URL, content_type="text/html; charset=\udcff")
+    assert card.title == "Plain"
+
+
+ARABIC = "الأخبار اليومية: توقعات الطقس في القاهرة والإسكندرية وحركة المرور في المدينة. " * 3
+
+
+def test_undeclared_arabic_is_detected() -> None:
+    """An undeclared ISO-8859-6 page is read as Arabic, not in a look-alike code page."""
+    page = f"<p>{ARABIC}</p>".encode("iso8859-6")
+    assert ARABIC in decode_html(page)
