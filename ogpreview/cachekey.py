@@ -6,6 +6,8 @@ import hashlib
 import re
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from ogpreview.absurl import MAX_PORT
+
 __all__ = [
     "TRACKING_PARAMS",
     "TRACKING_PREFIXES",
@@ -22,7 +24,6 @@ TRACKING_PARAMS = frozenset(
 )  # fmt: skip
 TRACKING_PREFIXES = ("utm_",)
 _DEFAULT_PORTS = {"http": 80, "https": 443}
-MAX_PORT = 65535
 
 
 # scheme, host (no user info, IPv6 literal, "%" or port), optional port, optional path.

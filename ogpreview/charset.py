@@ -44,8 +44,6 @@ _REPLACEMENT_LABELS = frozenset(
 # Keyed by the standard's names, whatever codec webencodings' version pairs them with.
 _WIDER = {"gbk": "gb18030", "shift_jis": "cp932", "euc-kr": "cp949", "big5": "big5hkscs"}
 _UTF8 = frozenset({"utf-8", "utf-8-sig"})
-# UTF-16 labels: a declaration inside ASCII-compatible bytes that says UTF-16 is a lie.
-_UTF16 = frozenset({"utf-16le", "utf-16be"})
 
 
 def normalize_label(label: str | bytes | None) -> str | None:
@@ -67,8 +65,6 @@ def normalize_label(label: str | bytes | None) -> str | None:
         return None
     if encoding.name == "x-user-defined":  # its decoder maps bytes to private-use code points
         return FALLBACK_ENCODING
-    if encoding.name in _UTF16:
-        return "utf-16-le" if encoding.name == "utf-16le" else "utf-16-be"
     codec: str = encoding.codec_info.name
     return _WIDER.get(encoding.name, codec)
 

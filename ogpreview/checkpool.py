@@ -63,8 +63,6 @@ __all__ = [
     "CheckPoolError",
     "decode_config",
     "encode_config",
-    "settings_from_dict",
-    "settings_to_dict",
 ]
 
 log = logging.getLogger(__name__)
@@ -97,30 +95,20 @@ def _worker_env() -> dict[str, str] | None:
     return {**os.environ, "PYTHONPATH": str(root) + (os.pathsep + path if path else "")}
 
 
-def settings_to_dict(settings: Settings) -> dict[str, Any]:
-    """``settings`` as JSON-ready values (:func:`settings_from_dict` reverses it)."""
-    out = dataclasses.asdict(settings)
-    if out["allowed_ports"] is not None:
-        out["allowed_ports"] = sorted(out["allowed_ports"])
-    return out
-
-
-def settings_from_dict(data: dict[str, Any]) -> Settings:
-    """The :class:`Settings` that :func:`settings_to_dict` gave ``data`` for."""
-    return Settings(**data)
-
-
 def encode_config(settings: Settings, slow_ms: float) -> bytes:
     """A worker's first input line. (The standard json module, not orjson: a setting may
     be ``inf``, which JSON proper cannot say and orjson would turn into null.)"""
-    config = {"settings": settings_to_dict(settings), "slow_ms": slow_ms}
+    fields = dataclasses.asdict(settings)
+    if fields["allowed_ports"] is not None:  # a frozenset; the constructor takes any iterable
+        fields["allowed_ports"] = sorted(fields["allowed_ports"])
+    config = {"settings": fields, "slow_ms": slow_ms}
     return json.dumps(config, allow_nan=True, separators=(",", ":")).encode()
 
 
 def decode_config(line: bytes) -> tuple[Settings, float]:
     """What :func:`encode_config` encoded."""
     config = json.loads(line)
-    return settings_from_dict(config["settings"]), float(config["slow_ms"])
+    return Settings(**config["settings"]), float(config["slow_ms"])
 
 
 @dataclasses.dataclass(eq=False, slots=True)
@@ -256,11 +244,11 @@ class CheckPool:
         live = [worker for worker in self._workers if worker.alive]
         return min(live, key=lambda worker: len(worker.pending)) if live else None
 
-    def submit(self, url: str) -> asyncio.Future[CheckResult]:
-        """Hand one link to a worker. The future resolves to its result (a bad URL or site
-        is a result, never an exception); cancelling it stops the check in the worker.
-        (What :func:`~ogpreview.checker.check_stream` runs: a future, not a task, per
-        link keeps the command's own work per link small.)"""
+    def check(self, url: str) -> asyncio.Future[CheckResult]:
+        """Check one link in a worker: awaited, like :meth:`Checker.check
+        <ogpreview.checker.Checker.check>`, it gives the result (a bad URL or site is a
+        result, never an exception); cancelling it stops the check in the worker. (A
+        future rather than a coroutine: no task per link in the command.)"""
         future: asyncio.Future[CheckResult] = asyncio.get_running_loop().create_future()
         started = time.perf_counter()
         url = url.strip()
@@ -286,10 +274,6 @@ class CheckPool:
         worker.send(orjson.dumps([ident, url]))
         future.add_done_callback(functools.partial(self._settled, worker, ident, host, entry))
         return future
-
-    async def check(self, url: str) -> CheckResult:
-        """Check one link in a worker. Never raises for a bad URL or site."""
-        return await self.submit(url)
 
     def _settled(
         self,

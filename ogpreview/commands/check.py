@@ -504,9 +504,8 @@ async def _check(
                         await stack.enter_async_context(previewer)
                         checker = Checker(previewer, slow_ms=args.slow_ms)
                     report.start()  # the time the summary shows leaves start-up out
-                    check = checker.submit if isinstance(checker, CheckPool) else checker.check
                     async for result in check_stream(
-                        check, source, concurrency=concurrency, per_host=args.per_host
+                        checker.check, source, concurrency=concurrency, per_host=args.per_host
                     ):
                         report.add(result)  # counted first: a failed write still counts
                         writer.write(result)
