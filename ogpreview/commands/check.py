@@ -158,7 +158,7 @@ def add_parser(subparsers: Any, name: str) -> None:
         default=1,
         metavar="N",
         help=(
-            "check in N worker processes (default 1); a check costs about 1 ms of CPU, so "
+            "check in N worker processes (default 1); a check costs 0.3 to 1 ms of CPU, so "
             "long lists check faster with one process per CPU"
         ),
     )
