@@ -3,7 +3,9 @@
 The public API is what ``__all__`` lists; everything else is internal.
 """
 
-from ogpreview.cache import Cache, MemoryCache, NullCache, RedisCache
+from typing import TYPE_CHECKING, Any
+
+from ogpreview.cache import Cache, MemoryCache, NullCache
 from ogpreview.card import Card, Image
 from ogpreview.checker import Checker, CheckResult, Finding
 from ogpreview.errors import (
@@ -28,6 +30,9 @@ from ogpreview.previewer import Previewer, PreviewResult
 from ogpreview.resolver import StaticResolver
 from ogpreview.response import FetchResult
 from ogpreview.settings import Settings, __version__
+
+if TYPE_CHECKING:
+    from ogpreview.rediscache import RedisCache
 
 __all__ = [
     "BlockedAddress",
@@ -63,3 +68,17 @@ __all__ = [
     "is_blocked",
     "links_in",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # RedisCache is imported on first use: most processes never talk to Redis, and its
+    # client costs them memory and start-up time.
+    if name == "RedisCache":
+        from ogpreview.rediscache import RedisCache
+
+        return RedisCache
+    raise AttributeError(f"module 'ogpreview' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

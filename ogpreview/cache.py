@@ -1,47 +1,27 @@
-"""Where cards are kept between fetches: in this process's memory, or in Redis.
-
-Both backends store :class:`Entry` envelopes (a card or an error, with its freshness)
-behind the small :class:`Cache` protocol. Redis is an optimisation, never a single point
-of failure: every Redis call has a short timeout, and an outage turns into misses and
-no-ops (logged once, counted) until Redis answers again.
+"""Where cards are kept between fetches: the :class:`Cache` protocol, the :class:`Entry`
+envelope every backend stores (a card or an error, with its freshness), and the backends
+that live in this process. The Redis backend is in :mod:`ogpreview.rediscache`, so that a
+process that never talks to Redis never imports its client.
 """
 
 from __future__ import annotations
 
-import functools
 import logging
-import secrets
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 import orjson
-import redis.asyncio as aioredis
-from redis.asyncio.retry import Retry
-from redis.backoff import NoBackoff
-from redis.exceptions import RedisError
 
 from ogpreview.card import Card
 from ogpreview.errors import PreviewError, error_from_code
 
-__all__ = ["Cache", "Entry", "MemoryCache", "NullCache", "RedisCache"]
+__all__ = ["Cache", "Entry", "MemoryCache", "NullCache"]
 
 log = logging.getLogger(__name__)
 
 ENVELOPE_VERSION = 1
-#: The token handed out when Redis is down: the caller fetches without a lock.
-_NO_LOCK = "no-lock"
-#: Redis calls give up after this long: a slow Redis must not slow previews down.
-REDIS_TIMEOUT = 0.25
-_RELEASE_LOCK = """
-if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end
-return 0
-"""
-_EXTEND_LOCK = """
-if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) end
-return 0
-"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,13 +81,6 @@ def _error(raw: Any) -> PreviewError | None:
     return error_from_code(
         raw["code"], str(raw.get("message", "")), status=status if isinstance(status, int) else None
     )
-
-
-@functools.lru_cache(maxsize=1024)
-def _decode_memo(data: bytes) -> Entry:
-    """Decoding is most of a Redis hit's own cost, and hot entries come back byte for
-    byte the same; entries are immutable, so one decoded copy serves every hit."""
-    return Entry.decode(data)
 
 
 class Cache(Protocol):
@@ -232,115 +205,3 @@ class NullCache:
 
     async def aclose(self) -> None:
         return None
-
-
-class RedisCache:
-    """Entries in Redis, shared by every instance; survives an outage by degrading.
-
-    Keys are ``prefix + "card:" + key`` and ``prefix + "lock:" + key``; an entry's Redis
-    TTL is the time until it turns from stale to gone.
-    """
-
-    shared = True
-
-    def __init__(
-        self, url: str, *, prefix: str = "ogpreview:", timeout: float = REDIS_TIMEOUT
-    ) -> None:
-        self.url = url
-        self.prefix = prefix
-        self.errors = 0
-        self._down = False
-        self._client = aioredis.from_url(
-            url,
-            socket_timeout=timeout,
-            socket_connect_timeout=timeout,
-            retry=Retry(NoBackoff(), 0),  # one try: falling back is faster than retrying
-            health_check_interval=30,
-        )
-        self._release = self._client.register_script(_RELEASE_LOCK)
-        self._extend = self._client.register_script(_EXTEND_LOCK)
-
-    def _failed(self, action: str, exc: BaseException) -> None:
-        self.errors += 1
-        if not self._down:
-            self._down = True
-            log.warning("Redis at %s unusable (%s: %s); serving without it", self.url, action, exc)
-
-    def _ok(self) -> None:
-        if self._down:
-            self._down = False
-            log.info("Redis at %s is back", self.url)
-
-    async def get(self, key: str) -> Entry | None:
-        try:
-            data = await self._client.get(self.prefix + "card:" + key)
-        except (RedisError, OSError) as exc:
-            self._failed("get", exc)
-            return None
-        self._ok()
-        if data is None:
-            return None
-        try:
-            return _decode_memo(data)
-        except ValueError as exc:  # a corrupt or foreign value under our key is a miss
-            log.debug("ignoring unreadable cache value for %s: %s", key, exc)
-            return None
-
-    async def set(self, key: str, entry: Entry) -> None:
-        ttl_ms = int((entry.stale_until - time.time()) * 1000)
-        if ttl_ms <= 0:
-            return
-        try:
-            await self._client.set(self.prefix + "card:" + key, entry.encode(), px=ttl_ms)
-        except (RedisError, OSError) as exc:
-            self._failed("set", exc)
-            return
-        self._ok()
-
-    async def delete(self, key: str) -> None:
-        try:
-            await self._client.delete(self.prefix + "card:" + key)
-        except (RedisError, OSError) as exc:
-            self._failed("delete", exc)
-
-    async def acquire_lock(self, key: str, ttl: float) -> str | None:
-        token = secrets.token_hex(8)
-        try:
-            won = await self._client.set(
-                self.prefix + "lock:" + key, token, nx=True, px=max(1, int(ttl * 1000))
-            )
-        except (RedisError, OSError) as exc:
-            self._failed("lock", exc)
-            return _NO_LOCK  # no Redis, no lock: fetch directly
-        self._ok()
-        return token if won else None
-
-    async def release_lock(self, key: str, token: str) -> None:
-        if token == _NO_LOCK:
-            return
-        try:
-            await self._release(keys=[self.prefix + "lock:" + key], args=[token])
-        except (RedisError, OSError) as exc:
-            self._failed("unlock", exc)
-
-    async def extend_lock(self, key: str, token: str, ttl: float) -> None:
-        if token == _NO_LOCK:
-            return
-        try:
-            await self._extend(
-                keys=[self.prefix + "lock:" + key], args=[token, max(1, int(ttl * 1000))]
-            )
-        except (RedisError, OSError) as exc:
-            self._failed("extend lock", exc)
-
-    async def ping(self) -> bool:
-        try:
-            await self._client.ping()
-        except (RedisError, OSError) as exc:
-            self._failed("ping", exc)
-            return False
-        self._ok()
-        return True
-
-    async def aclose(self) -> None:
-        await self._client.aclose()

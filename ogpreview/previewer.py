@@ -22,7 +22,7 @@ from types import TracebackType
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from ogpreview.cache import Cache, Entry, MemoryCache, RedisCache
+from ogpreview.cache import Cache, Entry, MemoryCache
 from ogpreview.cachekey import cache_key
 from ogpreview.card import Card
 from ogpreview.cards import explain_result
@@ -158,6 +158,8 @@ class Previewer:
     def _default_cache(self) -> Cache:
         s = self.settings
         if s.redis_url:
+            from ogpreview.rediscache import RedisCache  # redis-py only where it is used
+
             return RedisCache(s.redis_url, prefix=s.cache_prefix)
         return MemoryCache(max_entries=s.memory_cache_entries, max_bytes=s.memory_cache_bytes)
 

@@ -12,8 +12,9 @@ import redis.asyncio as aioredis
 
 from ogpreview.cache import MemoryCache
 from ogpreview.checker import Checker
-from ogpreview.jobs import GROUP, JobView, LocalJobs, RedisJobs, dedupe_urls
+from ogpreview.jobs import JobView, LocalJobs, dedupe_urls
 from ogpreview.previewer import Previewer
+from ogpreview.redisjobs import GROUP, RedisJobs
 from ogpreview.settings import Settings
 from tests.web_origin import SiteOrigin, site_origin
 

@@ -11,7 +11,7 @@ import aiohttp
 import pytest
 import redis.asyncio as aioredis
 
-from ogpreview.jobs import GROUP
+from ogpreview.redisjobs import GROUP
 from tests.test_serve_process import PROCESS_DEADLINE, Server, serve, until
 from tests.web_origin import SiteOrigin, site_origin
 

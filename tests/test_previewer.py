@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 import time
 from collections.abc import AsyncIterator
 
@@ -295,3 +296,32 @@ async def _age(cache: MemoryCache, url: str) -> None:
 async def _drain(previewer: Previewer) -> None:
     """Wait for the background refreshes started so far."""
     await asyncio.gather(*previewer._background)
+
+
+_PREVIEW_AND_LIST_REDIS_MODULES = """
+import asyncio, sys
+from ogpreview import Previewer, Settings
+
+async def main(url):
+    settings = Settings(allow_networks=["127.0.0.0/8"], allowed_ports=None)
+    async with Previewer(settings) as previewer:
+        card = await previewer.preview(url)
+    loaded = sorted(name for name in sys.modules if name.split(".")[0] == "redis")
+    print(card.title, loaded)
+
+asyncio.run(main(sys.argv[1]))
+"""
+
+
+async def test_a_previewer_without_redis_never_loads_its_client(site: Site) -> None:
+    """With no Redis URL, previewing does not import redis-py (its memory and start-up
+    time are spent only where Redis is used)."""
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-c",
+        _PREVIEW_AND_LIST_REDIS_MODULES,
+        site.url("/article.html"),
+        stdout=asyncio.subprocess.PIPE,
+    )
+    out, _ = await asyncio.wait_for(proc.communicate(), 30)
+    assert (proc.returncode, out.decode()) == (0, "An article []\n")
