@@ -1,7 +1,8 @@
 """Checking links in worker processes: ``ogpreview check --processes N``.
 
-A check costs about a millisecond of CPU (the HTTP exchange, extraction, the findings), so
-one process tops out near a thousand links a second however fast the sites answer.
+A check costs 0.3 to 1 ms of CPU by the machine (the HTTP exchange, extraction, the
+findings), so one process tops out at one to three thousand links a second however fast
+the sites answer.
 :class:`CheckPool` runs the checks in worker processes, one per CPU at most, while the
 scheduling stays in the caller's process: :func:`~ogpreview.checker.check_stream` is the
 one place for duplicates, concurrency and per-host politeness, whatever runs the checks.

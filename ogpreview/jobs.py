@@ -2,7 +2,7 @@
 
 Without Redis, jobs run in the process that accepted them (:class:`LocalJobs`). With
 Redis, every instance of the service works on every job (:mod:`ogpreview.redisjobs`,
-imported only then). Both keep the :class:`Jobs` protocol the API serves from.
+imported only then). Both implement the :class:`Jobs` protocol the API serves from.
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ class JobsBusy(JobStoreError):
     """Too many URLs are already waiting; try again later."""
 
 
-def jobs_busy(queued: int, adding: int, limit: int) -> JobsBusy:
+def busy_error(queued: int, adding: int, limit: int) -> JobsBusy:
     return JobsBusy(f"{queued} URLs are waiting to be checked; {adding} more would exceed {limit}")
 
 
@@ -247,7 +247,7 @@ class LocalJobs:
         self._forget_old(now)
         queued = sum(job.total - len(job.results) for job in self._jobs.values())
         if queued + len(urls) > self._settings.check_max_queued:
-            raise jobs_busy(queued, len(urls), self._settings.check_max_queued)
+            raise busy_error(queued, len(urls), self._settings.check_max_queued)
         job = _LocalJob(id=new_job_id(), total=len(urls), created_at=now)
         self._jobs[job.id] = job
         job.task = asyncio.create_task(self._run(job, list(urls)))
@@ -285,7 +285,7 @@ class LocalJobs:
         return [] if job is None else job.results[offset : offset + limit]
 
 
-# --- jobs on Redis Streams -------------------------------------------------------------------
+# --- choosing the store --------------------------------------------------------------------
 
 
 def jobs_for(settings: Settings, checker: Checker) -> Jobs:

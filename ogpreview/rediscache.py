@@ -3,8 +3,8 @@
 Redis is an optimisation, never a single point of failure: every Redis call has a short
 timeout, and an outage turns into misses and no-ops (logged once, counted) until Redis
 answers again. This module is imported only when a Redis URL is configured, so that a
-process that never talks to Redis (the default service, a check without ``--redis-url``,
-each check worker) neither loads redis-py nor pays its memory and start-up time.
+process that never talks to Redis (the default service; a check without ``--redis-url``,
+and its workers) neither loads redis-py nor pays its memory and start-up time.
 """
 
 from __future__ import annotations

@@ -33,7 +33,7 @@ from ogpreview.jobs import (
     HostSlots,
     JobStoreError,
     JobView,
-    jobs_busy,
+    busy_error,
     new_job_id,
     safe_check,
 )
@@ -196,7 +196,7 @@ class RedisJobs:
             # Entries stay on the stream until checked (then they are deleted).
             queued = int(await self._client.xlen(self._stream))
             if queued + len(urls) > self._settings.check_max_queued:
-                raise jobs_busy(queued, len(urls), self._settings.check_max_queued)
+                raise busy_error(queued, len(urls), self._settings.check_max_queued)
             # The job hash first: a worker that sees an entry of a job without a hash
             # drops the entry, so the hash must exist before any entry does.
             meta: dict[FieldT, EncodableT] = {

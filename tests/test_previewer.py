@@ -300,12 +300,16 @@ async def _drain(previewer: Previewer) -> None:
 
 _PREVIEW_AND_LIST_REDIS_MODULES = """
 import asyncio, sys
-from ogpreview import Previewer, Settings
+from ogpreview import Checker, Previewer, Settings
+from ogpreview.jobs import jobs_for
+import ogpreview.checkpool, ogpreview.cli, ogpreview.web.app  # the service and check too
 
 async def main(url):
     settings = Settings(allow_networks=["127.0.0.0/8"], allowed_ports=None)
     async with Previewer(settings) as previewer:
         card = await previewer.preview(url)
+        jobs = jobs_for(settings, Checker(previewer))
+        await jobs.aclose()
     loaded = sorted(name for name in sys.modules if name.split(".")[0] == "redis")
     print(card.title, loaded)
 
@@ -313,9 +317,10 @@ asyncio.run(main(sys.argv[1]))
 """
 
 
-async def test_a_previewer_without_redis_never_loads_its_client(site: Site) -> None:
-    """With no Redis URL, previewing does not import redis-py (its memory and start-up
-    time are spent only where Redis is used)."""
+async def test_without_a_redis_url_redis_py_is_never_loaded(site: Site) -> None:
+    """With no Redis URL, previewing (and choosing a job store, and importing the service
+    and the check command) does not import redis-py (its memory and start-up time are
+    spent only where Redis is used)."""
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         "-c",
@@ -323,5 +328,10 @@ async def test_a_previewer_without_redis_never_loads_its_client(site: Site) -> N
         site.url("/article.html"),
         stdout=asyncio.subprocess.PIPE,
     )
-    out, _ = await asyncio.wait_for(proc.communicate(), 30)
+    try:
+        out, _ = await asyncio.wait_for(proc.communicate(), 30)
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
     assert (proc.returncode, out.decode()) == (0, "An article []\n")
