@@ -6,7 +6,6 @@ process that never talks to Redis never imports its client.
 
 from __future__ import annotations
 
-import logging
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -18,8 +17,6 @@ from ogpreview.card import Card
 from ogpreview.errors import PreviewError, error_from_code
 
 __all__ = ["Cache", "Entry", "MemoryCache", "NullCache"]
-
-log = logging.getLogger(__name__)
 
 ENVELOPE_VERSION = 1
 
