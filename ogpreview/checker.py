@@ -37,6 +37,7 @@ from ogpreview.extractor import explain
 from ogpreview.imageprobe import image_size
 from ogpreview.previewer import Previewer
 from ogpreview.response import FetchResult
+from ogpreview.tasks import cancel_and_wait
 from ogpreview.text import scrub_surrogates
 
 __all__ = [
@@ -751,7 +752,5 @@ async def check_stream(
             for task in done:
                 yield task.result()
     finally:
-        for task in tasks:
-            task.cancel()
         with contextlib.suppress(Exception):
-            await asyncio.gather(*tasks, return_exceptions=True)
+            await cancel_and_wait(tasks)

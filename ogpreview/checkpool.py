@@ -56,6 +56,7 @@ from ogpreview.checker import (
 from ogpreview.errors import PreviewError
 from ogpreview.previewer import Previewer
 from ogpreview.settings import Settings
+from ogpreview.tasks import cancel_and_wait
 from ogpreview.text import scrub_surrogates
 from ogpreview.urls import MAX_URL_LENGTH, validate_url
 
@@ -371,9 +372,7 @@ async def _work() -> None:
             running[ident] = task
             answered = functools.partial(answer, ident=ident, url=url, started=time.perf_counter())
             task.add_done_callback(answered)
-        for task in running.values():
-            task.cancel()
-        await asyncio.gather(*running.values(), return_exceptions=True)
+        await cancel_and_wait(running.values())
     transport.close()
 
 

@@ -22,6 +22,7 @@ import orjson
 
 from ogpreview.checker import Checker, CheckResult, Finding, dedup_key
 from ogpreview.settings import Settings
+from ogpreview.tasks import cancel_and_wait
 
 __all__ = [
     "JobStoreError",
@@ -224,10 +225,7 @@ class LocalJobs:
         return None
 
     async def aclose(self) -> None:
-        tasks = [job.task for job in self._jobs.values() if job.task is not None]
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await cancel_and_wait(job.task for job in self._jobs.values() if job.task is not None)
 
     def _forget_old(self, now: float) -> None:
         """Drop finished jobs past their TTL, then the oldest finished ones while too many

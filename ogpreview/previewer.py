@@ -33,6 +33,7 @@ from ogpreview.links import links_in
 from ogpreview.oembed import endpoint_for, merge_oembed, parse_oembed
 from ogpreview.response import FetchResult
 from ogpreview.settings import Settings
+from ogpreview.tasks import cancel_and_wait
 
 __all__ = ["PreviewResult", "PreviewStats", "Previewer"]
 
@@ -178,9 +179,7 @@ class Previewer:
 
     async def aclose(self) -> None:
         """Stop background refreshes, then close what this previewer built."""
-        for task in list(self._background):
-            task.cancel()
-        await asyncio.gather(*self._background, return_exceptions=True)
+        await cancel_and_wait(self._background)
         if self._own_fetcher:
             await self.fetcher.aclose()
         if self._own_cache:
@@ -418,10 +417,8 @@ class Previewer:
                 for task in done:
                     yield task.result()
         finally:
-            for task in pending:
-                task.cancel()
             with contextlib.suppress(Exception):
-                await asyncio.gather(*pending, return_exceptions=True)
+                await cancel_and_wait(pending)
 
     def links_in(self, response: str | bytes | dict[str, Any] | list[Any]) -> list[str]:
         """The links in a plugin's response (JSON, Markdown or text), deduplicated, in order."""

@@ -38,6 +38,7 @@ from ogpreview.jobs import (
     safe_check,
 )
 from ogpreview.settings import Settings
+from ogpreview.tasks import cancel_and_wait
 
 __all__ = ["GROUP", "RedisJobs"]
 
@@ -175,9 +176,7 @@ class RedisJobs:
                 await self._worker
         if self._inflight:
             _, pending = await asyncio.wait(self._inflight, timeout=SHUTDOWN_GRACE)
-            for task in pending:
-                task.cancel()
-            await asyncio.gather(*pending, return_exceptions=True)
+            await cancel_and_wait(pending)
         if self._heartbeat is not None:  # kept beating while in-flight checks finished
             self._heartbeat.cancel()
             with contextlib.suppress(asyncio.CancelledError):
