@@ -676,7 +676,7 @@ async def check_stream(
     if concurrency < 1 or per_host < 1:
         raise ValueError("concurrency and per_host must be at least 1")
     if isinstance(urls, str | bytes):
-        raise TypeError("check_many takes an iterable of URLs, not one URL")
+        raise TypeError("check_many and check_stream take an iterable of URLs, not one URL")
     hold_limit = max(4 * concurrency, 64)
     async_source: AsyncIterator[str] | None = None
     sync_source: Iterator[str] | None = None
