@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from typing import Any, Literal, cast
 from urllib.parse import urlsplit
 
+from ogpreview.cache import NullCache
 from ogpreview.cachekey import normalize_url, plain_url_parts
 from ogpreview.card import Card
 from ogpreview.errors import HTTPStatusError, PreviewError
@@ -37,6 +38,7 @@ from ogpreview.extractor import explain
 from ogpreview.imageprobe import image_size
 from ogpreview.previewer import Previewer
 from ogpreview.response import FetchResult
+from ogpreview.settings import Settings
 from ogpreview.tasks import cancel_and_wait
 from ogpreview.text import scrub_surrogates
 
@@ -61,6 +63,7 @@ __all__ = [
     "dedup_key",
     "error_result",
     "failed_result",
+    "previewer_for_checks",
     "verdict_of",
 ]
 
@@ -335,6 +338,13 @@ def failed_result(url: str, message: str, *, started: float) -> CheckResult:
     """The result of a check that could not run to the end: one ``internal_error``
     finding saying why; ``started`` is when it began (``time.perf_counter()``)."""
     return Checker._result(url, None, [_finding("internal_error", message)], None, None, started)
+
+
+def previewer_for_checks(settings: Settings) -> Previewer:
+    """The previewer a check run uses: with ``settings.redis_url`` it reads and warms the
+    service's shared Redis cache; without, it keeps no cache, as a run checks each URL
+    once (duplicates are skipped before they reach it)."""
+    return Previewer(settings, cache=None if settings.redis_url else NullCache())
 
 
 class Checker:

@@ -44,7 +44,6 @@ from typing import Any
 
 import orjson
 
-from ogpreview.cache import NullCache
 from ogpreview.checker import (
     SLOW_MS,
     Checker,
@@ -52,9 +51,9 @@ from ogpreview.checker import (
     error_result,
     failed_result,
     host_of,
+    previewer_for_checks,
 )
 from ogpreview.errors import PreviewError
-from ogpreview.previewer import Previewer
 from ogpreview.settings import Settings
 from ogpreview.tasks import cancel_and_wait
 from ogpreview.text import scrub_surrogates
@@ -341,8 +340,7 @@ async def _work() -> None:
     if not first:
         return
     settings, slow_ms = decode_config(first)
-    cache = None if settings.redis_url else NullCache()
-    async with Previewer(settings, cache=cache) as previewer:
+    async with previewer_for_checks(settings) as previewer:
         checker = Checker(previewer, slow_ms=slow_ms)
         transport.write(_READY + b"\n")
         running: dict[int, asyncio.Task[CheckResult]] = {}

@@ -33,7 +33,6 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from ogpreview.cache import NullCache
 from ogpreview.checker import (
     DEFAULT_PER_HOST,
     SLOW_MS,
@@ -41,6 +40,7 @@ from ogpreview.checker import (
     CheckResult,
     check_stream,
     host_of,
+    previewer_for_checks,
 )
 from ogpreview.checkpool import CheckPool, CheckPoolError
 from ogpreview.commands.common import (
@@ -51,7 +51,6 @@ from ogpreview.commands.common import (
     add_fetch_options,
     settings_from_args,
 )
-from ogpreview.previewer import Previewer
 from ogpreview.settings import Settings
 from ogpreview.urlsources import InputError, UrlSource
 
@@ -499,8 +498,7 @@ async def _check(
                         checker = CheckPool(settings, args.processes, slow_ms=args.slow_ms)
                         await stack.enter_async_context(checker)
                     else:
-                        cache = None if settings.redis_url else NullCache()
-                        previewer = Previewer(settings, cache=cache)
+                        previewer = previewer_for_checks(settings)
                         await stack.enter_async_context(previewer)
                         checker = Checker(previewer, slow_ms=args.slow_ms)
                     report.start()  # the time the summary shows leaves start-up out
