@@ -263,12 +263,30 @@ def _sitemap_urls(data: bytes, name: str, note: Callable[[str], None]) -> Iterat
                         urls.append(text)
                 element.clear()
     except lxml.etree.XMLSyntaxError as exc:
+        # How far lxml reads before it reports an error differs between its releases (6.2
+        # fails before the root's start event), so a broken feed is told from a broken
+        # sitemap by its root element, not by where the parser stopped.
+        root = _root_name(data) if kind is None else kind
+        if root is not None and root not in ("urlset", "sitemapindex"):
+            raise InputError(f"{name}: an XML document but not a sitemap (<{root}>)") from exc
         raise InputError(f"{name}: not valid XML: {exc}") from exc
     if nested:
         note(f"{name}: a sitemap index: its {nested} sitemaps are not followed; check each one")
     if skipped:
         note(f"{name}: over {MAX_SITEMAP_URLS} URLs (the sitemap limit): {skipped} not checked")
     return iter(urls)
+
+
+def _root_name(data: bytes) -> str | None:
+    """The root element's local name of a possibly broken XML document (None if none)."""
+    parser = lxml.etree.XMLParser(
+        recover=True, resolve_entities=False, no_network=True, load_dtd=False
+    )
+    try:
+        root = lxml.etree.fromstring(data, parser)
+    except lxml.etree.XMLSyntaxError:
+        return None
+    return None if root is None else str(lxml.etree.QName(root).localname)
 
 
 def _text_urls(data: bytes) -> Iterator[str]:

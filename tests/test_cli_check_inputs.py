@@ -181,6 +181,18 @@ async def test_sitemap_index_is_noted_not_followed(tmp_path: Path) -> None:
 
 async def test_other_xml_is_read_as_text(tmp_path: Path) -> None:
     """XML that is not a sitemap (a feed) gives the links in it, with a note naming it."""
+    feed = "<rss><channel><link>https://a.example/x</link></channel></rss>"
+    path = _write(tmp_path, "feed.xml", feed)
+    notes: list[str] = []
+    urls = await _all(UrlSource([path], note=notes.append))
+    assert (urls, notes) == (
+        ["https://a.example/x"],
+        [f"{path}: an XML document but not a sitemap (<rss>); reading it as text"],
+    )
+
+
+async def test_broken_feed_is_named_by_its_root(tmp_path: Path) -> None:
+    """A malformed feed is still named by its root element and read as text."""
     path = _write(tmp_path, "feed.xml", "<rss><channel><link>https://a.example/x</link></rss>")
     notes: list[str] = []
     urls = await _all(UrlSource([path], note=notes.append))
@@ -188,6 +200,15 @@ async def test_other_xml_is_read_as_text(tmp_path: Path) -> None:
         ["https://a.example/x"],
         [f"{path}: an XML document but not a sitemap (<rss>); reading it as text"],
     )
+
+
+async def test_broken_sitemap_is_reported_as_invalid_xml(tmp_path: Path) -> None:
+    """A sitemap cut off mid-way is called invalid XML, and its text is still read."""
+    path = _write(tmp_path, "sitemap.xml", "<urlset><url><loc>https://a.example/x</loc></urlset>")
+    notes: list[str] = []
+    urls = await _all(UrlSource([path], note=notes.append))
+    assert urls == ["https://a.example/x"]
+    assert len(notes) == 1 and notes[0].startswith(f"{path}: not valid XML: ")
 
 
 async def test_markdown_starting_with_a_badge(tmp_path: Path) -> None:
