@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import html
 import json
+import os
 import sys
 import unicodedata
 from dataclasses import dataclass, field
@@ -30,7 +31,11 @@ from ogpreview import extract
 FIELDS = ("title", "description", "image", "url", "site_name")
 #: Percent of scored cases that must match (issue #2).
 THRESHOLDS = {"title": 97.0, "description": 90.0, "image": 95.0, "url": 97.0, "site_name": 95.0}
-DEFAULT_CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus"
+#: OGPREVIEW_TEST_CORPUS names the corpus (as for the tests), else ../shared/corpus.
+DEFAULT_CORPUS = Path(
+    os.environ.get("OGPREVIEW_TEST_CORPUS")
+    or Path(__file__).resolve().parent.parent.parent / "shared" / "corpus"
+)
 MIN_PREFIX_MATCH = 40
 
 _FOLD = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"'})

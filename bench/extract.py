@@ -21,10 +21,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import extruct
+from conformance import DEFAULT_CORPUS
 
 from ogpreview import extract
 
-DEFAULT_CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus"
 TARGET_RATIO = 3.0
 
 

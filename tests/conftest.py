@@ -13,7 +13,8 @@ from tests.servers import Site, site_server
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
-CORPUS = ROOT.parent / "shared" / "corpus"
+#: The shared conformance corpus: OGPREVIEW_TEST_CORPUS names it, else ../shared/corpus.
+CORPUS = Path(os.environ.get("OGPREVIEW_TEST_CORPUS") or ROOT.parent / "shared" / "corpus")
 REDIS_URL = os.environ.get("OGPREVIEW_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
