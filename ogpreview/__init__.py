@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from ogpreview.cache import Cache, MemoryCache, NullCache
 from ogpreview.card import Card, Image
-from ogpreview.checker import Checker, CheckResult, Finding
+from ogpreview.check.checker import Checker, CheckResult, Finding
 from ogpreview.errors import (
     BlockedAddress,
     BlockedURL,
@@ -22,17 +22,17 @@ from ogpreview.errors import (
     TooManyRedirects,
     UnsupportedContent,
 )
-from ogpreview.extractor import explain, extract
-from ogpreview.fetcher import Fetcher
-from ogpreview.links import links_in
-from ogpreview.netguard import is_blocked
+from ogpreview.extraction.extractor import explain, extract
+from ogpreview.extraction.links import links_in
+from ogpreview.fetch.fetcher import Fetcher
+from ogpreview.fetch.guard import is_blocked
+from ogpreview.fetch.resolver import StaticResolver
+from ogpreview.fetch.response import FetchResult
 from ogpreview.previewer import Previewer, PreviewResult
-from ogpreview.resolver import StaticResolver
-from ogpreview.response import FetchResult
 from ogpreview.settings import Settings, __version__
 
 if TYPE_CHECKING:
-    from ogpreview.rediscache import RedisCache
+    from ogpreview.cache.redis import RedisCache
 
 __all__ = [
     "BlockedAddress",
@@ -74,7 +74,7 @@ def __getattr__(name: str) -> Any:
     # RedisCache is imported on first use: most processes never talk to Redis, and its
     # client costs them memory and start-up time.
     if name == "RedisCache":
-        from ogpreview.rediscache import RedisCache
+        from ogpreview.cache.redis import RedisCache
 
         return RedisCache
     raise AttributeError(f"module 'ogpreview' has no attribute {name!r}")

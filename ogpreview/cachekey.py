@@ -6,7 +6,7 @@ import hashlib
 import re
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from ogpreview.absurl import MAX_PORT
+from ogpreview.urls import MAX_PORT
 
 __all__ = [
     "TRACKING_PARAMS",

@@ -25,13 +25,13 @@ from urllib.parse import urlsplit
 from ogpreview.cache import Cache, Entry, MemoryCache
 from ogpreview.cachekey import cache_key
 from ogpreview.card import Card
-from ogpreview.cards import explain_result
 from ogpreview.errors import HTTPStatusError, PreviewError, error_from_code
-from ogpreview.fetcher import Fetcher
-from ogpreview.imageprobe import image_size
-from ogpreview.links import links_in
-from ogpreview.oembed import endpoint_for, merge_oembed, parse_oembed
-from ogpreview.response import FetchResult
+from ogpreview.extraction.content import explain_result
+from ogpreview.extraction.imagesize import image_size
+from ogpreview.extraction.links import links_in
+from ogpreview.extraction.oembed import endpoint_for, merge_oembed, parse_oembed
+from ogpreview.fetch.fetcher import Fetcher
+from ogpreview.fetch.response import FetchResult
 from ogpreview.settings import Settings
 from ogpreview.tasks import cancel_and_wait
 
@@ -159,7 +159,7 @@ class Previewer:
     def _default_cache(self) -> Cache:
         s = self.settings
         if s.redis_url:
-            from ogpreview.rediscache import RedisCache  # redis-py only where it is used
+            from ogpreview.cache.redis import RedisCache  # redis-py only where it is used
 
             return RedisCache(s.redis_url, prefix=s.cache_prefix)
         return MemoryCache(max_entries=s.memory_cache_entries, max_bytes=s.memory_cache_bytes)

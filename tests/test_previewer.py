@@ -301,8 +301,8 @@ async def _drain(previewer: Previewer) -> None:
 _PREVIEW_AND_LIST_REDIS_MODULES = """
 import asyncio, sys
 from ogpreview import Checker, Previewer, Settings
-from ogpreview.jobs import jobs_for
-import ogpreview.checkpool, ogpreview.cli, ogpreview.web.app  # the service and check too
+from ogpreview.check.jobs.base import jobs_for
+import ogpreview.check.pool, ogpreview.cli, ogpreview.web.app  # the service and check too
 
 async def main(url):
     settings = Settings(allow_networks=["127.0.0.0/8"], allowed_ports=None)

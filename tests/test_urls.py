@@ -6,7 +6,7 @@ import itertools
 
 import pytest
 
-import ogpreview.absurl as absurl
+import ogpreview.urls as absurl
 
 BASES = [
     "https://example.com/a/b.html",

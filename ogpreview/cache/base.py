@@ -1,6 +1,6 @@
 """Where cards are kept between fetches: the :class:`Cache` protocol, the :class:`Entry`
 envelope every backend stores (a card or an error, with its freshness), and the backends
-that live in this process. The Redis backend is in :mod:`ogpreview.rediscache`, so that a
+that live in this process. The Redis backend is in :mod:`ogpreview.cache.redis`, so that a
 process that never talks to Redis never imports its client.
 """
 

@@ -34,10 +34,10 @@ from ogpreview.cache import NullCache
 from ogpreview.cachekey import normalize_url, plain_url_parts
 from ogpreview.card import Card
 from ogpreview.errors import HTTPStatusError, PreviewError
-from ogpreview.extractor import explain
-from ogpreview.imageprobe import image_size
+from ogpreview.extraction.extractor import explain
+from ogpreview.extraction.imagesize import image_size
+from ogpreview.fetch.response import FetchResult
 from ogpreview.previewer import Previewer
-from ogpreview.response import FetchResult
 from ogpreview.settings import Settings
 from ogpreview.tasks import cancel_and_wait
 from ogpreview.text import scrub_surrogates
@@ -132,7 +132,7 @@ FINDINGS: Mapping[str, Severity] = {
 
 _SEVERITY_RANK: Mapping[str, int] = {"error": 0, "warning": 1, "info": 2}
 _VERDICTS = frozenset({"ok", "warning", "error"})
-#: Rule names (ogpreview.rules) of the declared OpenGraph values.
+#: Rule names (ogpreview.extraction.rules) of the declared OpenGraph values.
 _OG_SOURCES = {
     "title": "meta:og:title",
     "description": "meta:og:description",
@@ -289,7 +289,7 @@ def dedup_key(url: str) -> int:
     the normalised URL (:func:`~ogpreview.cachekey.normalize_url`: case of scheme and host,
     default port, fragment and tracking parameters do not count; the stripped text when it
     does not parse). Both ``ogpreview check`` (:meth:`Checker.check_many`) and check jobs
-    (:func:`ogpreview.jobs.dedupe_urls`) skip a URL whose key they have seen.
+    (:func:`ogpreview.check.jobs.base.dedupe_urls`) skip a URL whose key they have seen.
 
     It is small and fixed-size (8 bytes of a hash: the seen-set stays small for 100,000s of
     URLs; a collision needs ~4 billion URLs to be likely)."""
@@ -677,7 +677,7 @@ async def check_stream(
     """Run ``check`` over a stream of URLs; results come out as they finish.
 
     ``check`` checks one URL and never raises for a bad one (:meth:`Checker.check`, or
-    :meth:`~ogpreview.checkpool.CheckPool.check` in worker processes). The input is read
+    :meth:`~ogpreview.check.pool.CheckPool.check` in worker processes). The input is read
     only as far as there is room: at most ``concurrency`` checks run at once, at most
     ``per_host`` of them on one host, and URLs waiting for a busy host are held up to a
     small multiple of ``concurrency`` before reading pauses. A URL seen before (the same

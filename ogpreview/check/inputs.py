@@ -33,7 +33,7 @@ import lxml.etree
 import orjson
 import yaml
 
-from ogpreview.links import links_in
+from ogpreview.extraction.links import links_in
 
 __all__ = ["MAX_DOCUMENT_BYTES", "STDIN", "InputError", "UrlSource", "urls_in_document"]
 

@@ -4,7 +4,7 @@ A check costs 0.3 to 1 ms of CPU by the machine (the HTTP exchange, extraction, 
 findings), so one process tops out at one to three thousand links a second however fast
 the sites answer.
 :class:`CheckPool` runs the checks in worker processes, one per CPU at most, while the
-scheduling stays in the caller's process: :func:`~ogpreview.checker.check_stream` is the
+scheduling stays in the caller's process: :func:`~ogpreview.check.checker.check_stream` is the
 one place for duplicates, concurrency and per-host politeness, whatever runs the checks.
 A host's checks go to one worker while any of them runs there (its connections are kept
 alive there); a new host goes to the least busy worker. The per-host limit is the links'
@@ -14,14 +14,14 @@ worker's connection pool), so it may see that many connections from each worker.
 The protocol is one JSON document per line on each worker's standard streams. The parent
 sends ``{"settings": ..., "slow_ms": ...}``, then ``[id, url]`` per check and
 ``[id, null]`` for a check it no longer wants; the worker answers ``"ready"`` once, then
-``[id, result]`` per check as it finishes (:meth:`~ogpreview.checker.CheckResult.to_dict`).
+``[id, result]`` per check as it finishes (:meth:`~ogpreview.check.checker.CheckResult.to_dict`).
 A worker stops when its standard input closes, cancelling what it still runs. Workers run
 in their own session (a terminal's Ctrl-C reaches only the command, which closes their
 input) and without the current folder on ``sys.path``. A worker that dies turns the
 checks it was running into ``internal_error`` results and gets no more; the other workers
 carry on.
 
-Run as ``python -m ogpreview.checkpool``, this module is a worker.
+Run as ``python -m ogpreview.check.pool``, this module is a worker.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ from typing import Any
 
 import orjson
 
-from ogpreview.checker import (
+from ogpreview.check.checker import (
     SLOW_MS,
     Checker,
     CheckResult,
@@ -54,10 +54,10 @@ from ogpreview.checker import (
     previewer_for_checks,
 )
 from ogpreview.errors import PreviewError
+from ogpreview.fetch.policy import MAX_URL_LENGTH, validate_url
 from ogpreview.settings import Settings
 from ogpreview.tasks import cancel_and_wait
 from ogpreview.text import scrub_surrogates
-from ogpreview.urls import MAX_URL_LENGTH, validate_url
 
 __all__ = [
     "CheckPool",
@@ -144,8 +144,8 @@ class CheckPool:
     """Link checks in ``processes`` worker processes, each with its own previewer built
     from ``settings`` (a Redis cache when ``settings.redis_url`` is set, none otherwise,
     as ``ogpreview check`` does). Use as an async context manager; :meth:`check` works
-    like :meth:`Checker.check <ogpreview.checker.Checker.check>`, and
-    :func:`~ogpreview.checker.check_stream` runs it over many URLs."""
+    like :meth:`Checker.check <ogpreview.check.checker.Checker.check>`, and
+    :func:`~ogpreview.check.checker.check_stream` runs it over many URLs."""
 
     def __init__(self, settings: Settings, processes: int, *, slow_ms: float = SLOW_MS) -> None:
         if processes < 1:
@@ -189,7 +189,7 @@ class CheckPool:
                 sys.executable,
                 "-P",  # not the current folder first on sys.path: it may hold anything
                 "-m",
-                "ogpreview.checkpool",
+                "ogpreview.check.pool",
                 stdin=asyncio.subprocess.PIPE,
                 stdout=asyncio.subprocess.PIPE,
                 env=env,
@@ -247,7 +247,7 @@ class CheckPool:
 
     def check(self, url: str) -> asyncio.Future[CheckResult]:
         """Check one link in a worker: awaited, like :meth:`Checker.check
-        <ogpreview.checker.Checker.check>`, it gives the result (a bad URL or site is a
+        <ogpreview.check.checker.Checker.check>`, it gives the result (a bad URL or site is a
         result, never an exception); cancelling it stops the check in the worker. (A
         future rather than a coroutine: no task per link in the command.)"""
         future: asyncio.Future[CheckResult] = asyncio.get_running_loop().create_future()

@@ -33,7 +33,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from ogpreview.checker import (
+from ogpreview.check.checker import (
     DEFAULT_PER_HOST,
     SLOW_MS,
     Checker,
@@ -42,7 +42,8 @@ from ogpreview.checker import (
     host_of,
     previewer_for_checks,
 )
-from ogpreview.checkpool import CheckPool, CheckPoolError
+from ogpreview.check.inputs import InputError, UrlSource
+from ogpreview.check.pool import CheckPool, CheckPoolError
 from ogpreview.commands.common import (
     EXIT_FAILURE,
     EXIT_OK,
@@ -52,7 +53,6 @@ from ogpreview.commands.common import (
     settings_from_args,
 )
 from ogpreview.settings import Settings
-from ogpreview.urlsources import InputError, UrlSource
 
 __all__ = ["CSV_COLUMNS", "add_parser", "run"]
 

@@ -10,7 +10,7 @@ import orjson
 
 from ogpreview.commands.common import EXIT_OK, UsageError
 from ogpreview.errors import InvalidURL
-from ogpreview.extractor import explain
+from ogpreview.extraction.extractor import explain
 
 __all__ = ["add_parser", "run"]
 

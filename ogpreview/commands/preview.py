@@ -19,8 +19,8 @@ from ogpreview.commands.common import (
 )
 from ogpreview.errors import InvalidURL, PreviewError
 from ogpreview.previewer import Previewer
-from ogpreview.render import card_to_markdown
 from ogpreview.settings import Settings
+from ogpreview.web.render import card_to_markdown
 
 __all__ = ["add_parser", "run"]
 

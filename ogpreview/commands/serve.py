@@ -86,7 +86,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _serve(settings: Settings, *, reuse_port: bool) -> int:
-    from ogpreview.document import preload_lenient_jsonld
+    from ogpreview.extraction.document import preload_lenient_jsonld
     from ogpreview.web import create_app
 
     preload_lenient_jsonld()  # a long-lived server pays for the import now, not mid-request

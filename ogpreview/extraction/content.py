@@ -7,9 +7,9 @@ from urllib.parse import unquote, urlsplit
 
 from ogpreview.card import Card, Image
 from ogpreview.errors import UnsupportedContent
-from ogpreview.extractor import explain
-from ogpreview.imageprobe import image_size
-from ogpreview.response import FetchResult
+from ogpreview.extraction.extractor import explain
+from ogpreview.extraction.imagesize import image_size
+from ogpreview.fetch.response import FetchResult
 
 __all__ = ["explain_result"]
 

@@ -29,7 +29,7 @@ import lxml.etree
 import orjson
 import re2
 
-from ogpreview.charset import REPLACEMENT, sniff_encoding
+from ogpreview.extraction.charset import REPLACEMENT, sniff_encoding
 from ogpreview.text import unescape_attribute
 
 __all__ = ["Page", "parse_page"]
@@ -457,7 +457,7 @@ def _scans_as_bytes(encoding: str) -> bool:
 
 
 def parse_page(data: bytes | str, url: str, content_type_charset: str | None = None) -> Page:
-    """A :class:`Page` from a page's bytes (decoded per ``ogpreview.charset``) or text."""
+    """A :class:`Page` from a page's bytes (decoded per ``ogpreview.extraction.charset``) or text."""
     if isinstance(data, str):
         return Page(data.encode("utf-8", "surrogatepass"), "utf-8", url)
     data = data[:MAX_HTML_BYTES]

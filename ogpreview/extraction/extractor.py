@@ -6,13 +6,13 @@ import dataclasses
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from ogpreview.absurl import absolutize, is_plain_absolute
 from ogpreview.cachekey import plain_url_parts
 from ogpreview.card import Card
-from ogpreview.document import parse_page
 from ogpreview.errors import InvalidURL
-from ogpreview.response import parse_content_type
-from ogpreview.rules import Context, first_value_and_source
+from ogpreview.extraction.document import parse_page
+from ogpreview.extraction.rules import Context, first_value_and_source
+from ogpreview.fetch.response import parse_content_type
+from ogpreview.urls import absolutize, is_plain_absolute
 
 __all__ = ["FIELDS", "explain", "extract"]
 

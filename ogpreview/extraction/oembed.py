@@ -9,9 +9,9 @@ from urllib.parse import urlencode
 
 import orjson
 
-from ogpreview.absurl import absolutize
 from ogpreview.card import Card, Image
 from ogpreview.text import clean_text
+from ogpreview.urls import absolutize
 
 __all__ = ["PROVIDERS", "endpoint_for", "merge_oembed", "parse_oembed"]
 

@@ -1,6 +1,6 @@
 """The extraction rules: per card field, an ordered list of small rules, most specific first.
 
-Each rule is a generator of raw candidates read from a :class:`~ogpreview.document.Page`;
+Each rule is a generator of raw candidates read from a :class:`~ogpreview.extraction.document.Page`;
 the field's validator turns a raw candidate into a value or rejects it, and the first value
 accepted wins. A rule that raises is logged and skipped; it never fails the card.
 :data:`PRECEDENCE` below is the one place where source precedence is stated.
@@ -18,10 +18,10 @@ from urllib.parse import urlsplit
 
 import re2
 
-from ogpreview.absurl import absolutize, host_of, same_site
 from ogpreview.card import Image
-from ogpreview.document import BYTES_RE2, Page
+from ogpreview.extraction.document import BYTES_RE2, Page
 from ogpreview.text import clean_text
+from ogpreview.urls import absolutize, host_of, same_site
 
 __all__ = ["PRECEDENCE", "Context", "first_value", "first_value_and_source"]
 

@@ -40,11 +40,11 @@ from ogpreview.errors import (
     TooManyRedirects,
     UnsupportedContent,
 )
-from ogpreview.netguard import AddressPolicy
-from ogpreview.resolver import Resolver, SystemResolver
-from ogpreview.response import FetchResult, parse_content_type
+from ogpreview.fetch.guard import AddressPolicy
+from ogpreview.fetch.policy import validate_url
+from ogpreview.fetch.resolver import Resolver, SystemResolver
+from ogpreview.fetch.response import FetchResult, parse_content_type
 from ogpreview.settings import Settings
-from ogpreview.urls import validate_url
 
 __all__ = ["FetchPurpose", "Fetcher"]
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import yarl
 
 from ogpreview.errors import BlockedAddress, BlockedURL, InvalidURL
-from ogpreview.netguard import AddressPolicy, parse_ip_literal
+from ogpreview.fetch.guard import AddressPolicy, parse_ip_literal
 from ogpreview.settings import Settings
 
 __all__ = ["MAX_URL_LENGTH", "SPECIAL_USE_SUFFIXES", "validate_url"]

@@ -8,8 +8,8 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
+from ogpreview.fetch.resolver import Resolver
 from ogpreview.previewer import Previewer
-from ogpreview.resolver import Resolver
 from ogpreview.settings import Settings
 from ogpreview.web.checks import jobs_ctx
 from ogpreview.web.checks import routes as check_routes

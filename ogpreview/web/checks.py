@@ -9,8 +9,15 @@ from collections.abc import AsyncIterator
 import orjson
 from aiohttp import web
 
-from ogpreview.checker import Checker
-from ogpreview.jobs import JobsBusy, JobStoreError, JobView, dedupe_urls, jobs_for, valid_job_id
+from ogpreview.check.checker import Checker
+from ogpreview.check.jobs.base import (
+    JobsBusy,
+    JobStoreError,
+    JobView,
+    dedupe_urls,
+    jobs_for,
+    valid_job_id,
+)
 from ogpreview.web.apierror import ApiError
 from ogpreview.web.keys import JOBS_KEY, PREVIEWER_KEY, SETTINGS_KEY
 

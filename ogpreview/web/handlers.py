@@ -9,12 +9,12 @@ from aiohttp import web
 
 from ogpreview.card import Card
 from ogpreview.errors import PreviewError, UnsupportedContent
-from ogpreview.render import CARD_CSP, CARD_CSS, card_fragment, card_to_html, card_to_markdown
 from ogpreview.web.apierror import ApiError
 from ogpreview.web.keys import FETCHER_KEY, METRICS_KEY, PREVIEWER_KEY, SETTINGS_KEY, SIGNER_KEY
 from ogpreview.web.manifest import plugin_manifest
 from ogpreview.web.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from ogpreview.web.openapi import openapi_document
+from ogpreview.web.render import CARD_CSP, CARD_CSS, card_fragment, card_to_html, card_to_markdown
 
 __all__ = ["routes"]
 

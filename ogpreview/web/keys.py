@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from ogpreview.jobs import Jobs
+from ogpreview.check.jobs.base import Jobs
 from ogpreview.previewer import Previewer
 from ogpreview.settings import Settings
 from ogpreview.web.imageproxy import ImageSigner

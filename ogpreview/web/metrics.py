@@ -8,7 +8,7 @@ from prometheus_client import CollectorRegistry, Counter, Histogram, generate_la
 from prometheus_client.core import CounterMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from ogpreview.fetcher import FetchPurpose
+from ogpreview.fetch.fetcher import FetchPurpose
 from ogpreview.previewer import Previewer
 
 __all__ = ["CONTENT_TYPE", "ApiMetrics"]

@@ -6,9 +6,9 @@ import asyncio
 from collections.abc import Callable
 
 from ogpreview.errors import PreviewError
-from ogpreview.fetcher import Fetcher, FetchPurpose
-from ogpreview.resolver import Resolver
-from ogpreview.response import FetchResult
+from ogpreview.fetch.fetcher import Fetcher, FetchPurpose
+from ogpreview.fetch.resolver import Resolver
+from ogpreview.fetch.response import FetchResult
 from ogpreview.settings import Settings
 
 __all__ = ["BoundedFetcher"]

@@ -203,7 +203,7 @@ async def test_redis_outage_degrades_and_recovers(
     async with Previewer(settings) as previewer:
         await previewer.preview(site.url("/plain.html"))
         own_redis.stop()
-        with caplog.at_level(logging.WARNING, logger="ogpreview.rediscache"):
+        with caplog.at_level(logging.WARNING, logger="ogpreview.cache.redis"):
             down = [await previewer.lookup(site.url("/article.html")) for _ in range(3)]
         ready_while_down = await previewer.cache_ready()
         own_redis.start()

@@ -7,7 +7,6 @@ import dataclasses
 import re
 import time
 from collections.abc import AsyncIterator
-from pathlib import Path
 from urllib.parse import quote
 
 import pytest
@@ -25,12 +24,13 @@ from ogpreview import (
 )
 from ogpreview.cache import Entry
 from ogpreview.cachekey import cache_key
-from ogpreview.checker import FINDINGS, Checker, CheckResult, Finding
-from ogpreview.resolver import StaticResolver
+from ogpreview.check.checker import FINDINGS, Checker, CheckResult, Finding
+from ogpreview.fetch.resolver import StaticResolver
+from tests.conftest import ROOT
 from tests.servers import Origin, Site, origin_server, raw_listener
 
 LOCAL = Settings(allow_networks=["127.0.0.0/8"], allowed_ports=None)
-README = Path(__file__).resolve().parent.parent / "README.md"
+README = ROOT / "README.md"
 
 
 @pytest.fixture

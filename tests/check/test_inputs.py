@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from ogpreview.urlsources import InputError, UrlSource
+from ogpreview.check.inputs import InputError, UrlSource
 
 
 async def _all(source: UrlSource) -> list[str]:

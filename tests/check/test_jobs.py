@@ -11,10 +11,10 @@ import pytest
 import redis.asyncio as aioredis
 
 from ogpreview.cache import MemoryCache
-from ogpreview.checker import Checker
-from ogpreview.jobs import JobView, LocalJobs, dedupe_urls
+from ogpreview.check.checker import Checker
+from ogpreview.check.jobs.base import JobView, LocalJobs, dedupe_urls
+from ogpreview.check.jobs.redis import GROUP, RedisJobs
 from ogpreview.previewer import Previewer
-from ogpreview.redisjobs import GROUP, RedisJobs
 from ogpreview.settings import Settings
 from tests.web_origin import SiteOrigin, site_origin
 
@@ -279,7 +279,7 @@ async def test_job_keys_expire(origin: SiteOrigin, redis_settings: Settings) -> 
 
 async def test_redis_down_refuses_new_jobs_clearly() -> None:
     """With Redis unreachable, submitting raises JobStoreError instead of hanging or crashing."""
-    from ogpreview.jobs import JobStoreError
+    from ogpreview.check.jobs.base import JobStoreError
 
     settings = BASE.replace(redis_url="redis://127.0.0.1:1/0")
     async with Previewer(BASE) as previewer:

@@ -11,8 +11,8 @@ import aiohttp
 import pytest
 import redis.asyncio as aioredis
 
-from ogpreview.redisjobs import GROUP
-from tests.test_serve_process import PROCESS_DEADLINE, Server, serve, until
+from ogpreview.check.jobs.redis import GROUP
+from tests.service import PROCESS_DEADLINE, Server, serve, until
 from tests.web_origin import SiteOrigin, site_origin
 
 URLS = 30

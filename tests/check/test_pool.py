@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from ogpreview import Checker, NullCache, Previewer, Settings
-from ogpreview.checker import CheckResult, check_stream
-from ogpreview.checkpool import CheckPool, decode_config, encode_config
+from ogpreview.check.checker import CheckResult, check_stream
+from ogpreview.check.pool import CheckPool, decode_config, encode_config
 from tests.servers import Silent, Site, running, silent_listener
 
 LOCAL = Settings(allow_networks=("127.0.0.0/8",), allowed_ports=None)

@@ -24,10 +24,10 @@ import pytest
 
 from ogpreview import Previewer, Settings
 from ogpreview.cli import main
+from tests.conftest import ROOT
 from tests.servers import Listener, Site, raw_listener, running, site_server
 
 FETCH = ["--allow-network", "127.0.0.0/8", "--allow-port", "any"]
-ROOT = Path(__file__).resolve().parent.parent
 #: Upper bound for a subprocess to answer (a hang guard, not a timing assertion).
 PROCESS_DEADLINE = 30.0
 

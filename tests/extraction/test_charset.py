@@ -7,7 +7,7 @@ import codecs
 import pytest
 
 from ogpreview import extract
-from ogpreview.charset import decode_html, normalize_label, sniff_encoding
+from ogpreview.extraction.charset import decode_html, normalize_label, sniff_encoding
 
 RUSSIAN = "Привет, мир! Это страница о погоде и новостях. " * 4
 

@@ -8,13 +8,12 @@ site_name (bench/conformance.py THRESHOLDS); see its note for the misses and the
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 import pytest
 
-from tests.conftest import CORPUS, IN_CI
+from tests.conftest import CORPUS, IN_CI, ROOT
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+sys.path.insert(0, str(ROOT / "bench"))
 import conformance
 
 #: Percent per field this tree reaches; raising them is welcome, lowering them is a regression.

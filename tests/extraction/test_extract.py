@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-import ogpreview.rules as rules
+import ogpreview.extraction.rules as rules
 from ogpreview import Card, Image, InvalidURL, extract
 
 PAGE = "https://www.example.com/a/page.html"
@@ -51,7 +51,7 @@ def test_a_raising_rule_is_skipped(
     monkeypatch.setitem(
         rules.PRECEDENCE, "title", rules.Field((broken, *title.rules), title.accept)
     )
-    with caplog.at_level(logging.WARNING, logger="ogpreview.rules"):
+    with caplog.at_level(logging.WARNING, logger="ogpreview.extraction.rules"):
         card = extract(b"<title>Still here</title>", PAGE)
     assert (card.title, [r.getMessage() for r in caplog.records]) == (
         "Still here",

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from urllib.parse import urlsplit
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ogpreview import Card, extract
+from tests.conftest import FIXTURES
 
 PAGE = "https://example.com/dir/page.html"
-SEEDS = sorted((Path(__file__).resolve().parent.parent / "fixtures" / "pages").glob("*.html"))
+SEEDS = sorted((FIXTURES / "pages").glob("*.html"))
 SEED_BYTES = [p.read_bytes()[:20_000] for p in SEEDS] or [
     b'<html><head><meta property="og:image" content="/i.png"><title>t</title></head>'
     b'<body><p>text</p><img src="a.png" width="100" height="100"></body></html>'

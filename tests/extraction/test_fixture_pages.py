@@ -14,8 +14,9 @@ from typing import Any
 import pytest
 
 from ogpreview import extract
+from tests.conftest import FIXTURES
 
-PAGES = Path(__file__).resolve().parent.parent / "fixtures" / "pages"
+PAGES = FIXTURES / "pages"
 HTML_PAGES = sorted(PAGES.glob("*.html"))
 MIN_PAGES = 40
 

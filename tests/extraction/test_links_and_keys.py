@@ -8,8 +8,8 @@ import pytest
 
 from ogpreview import Card, Image, links_in
 from ogpreview.cachekey import cache_key, normalize_url
-from ogpreview.imageprobe import image_size
-from ogpreview.oembed import endpoint_for, merge_oembed
+from ogpreview.extraction.imagesize import image_size
+from ogpreview.extraction.oembed import endpoint_for, merge_oembed
 
 
 @pytest.mark.parametrize(

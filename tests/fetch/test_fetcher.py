@@ -17,7 +17,7 @@ from ogpreview import (
     TooManyRedirects,
     UnsupportedContent,
 )
-from ogpreview.resolver import StaticResolver
+from ogpreview.fetch.resolver import StaticResolver
 from tests.servers import HTML, PNG_1X1, Origin, origin_server
 
 LOCAL = Settings(allow_networks=["127.0.0.0/8"], allowed_ports=None)

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from ogpreview import Fetcher, FetchTimeout, Settings, TooLarge
-from ogpreview.fetcher import HTML_BODY_BUDGET
+from ogpreview.fetch.fetcher import HTML_BODY_BUDGET
 from tests.servers import Origin, Script, origin_server, raw_listener
 
 LOCAL = Settings(allow_networks=["127.0.0.0/8"], allowed_ports=None)

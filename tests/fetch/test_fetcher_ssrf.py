@@ -9,9 +9,9 @@ from collections.abc import Callable
 import pytest
 
 from ogpreview import BlockedAddress, BlockedURL, Fetcher, PreviewError, Settings
-from ogpreview.fetcher import _GuardedResolver
-from ogpreview.netguard import AddressPolicy
-from ogpreview.resolver import StaticResolver
+from ogpreview.fetch.fetcher import _GuardedResolver
+from ogpreview.fetch.guard import AddressPolicy
+from ogpreview.fetch.resolver import StaticResolver
 from tests.servers import origin_server, raw_listener
 
 #: Default address policy; any port, so only the address decides.

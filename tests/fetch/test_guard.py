@@ -6,7 +6,7 @@ import ipaddress
 
 import pytest
 
-from ogpreview.netguard import embedded_ipv4, is_blocked, parse_ip_literal
+from ogpreview.fetch.guard import embedded_ipv4, is_blocked, parse_ip_literal
 
 DENIED = [
     "127.0.0.1",

@@ -8,8 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import ogpreview.cachekey as cachekey
-import ogpreview.checker as checker
-import ogpreview.extractor as extractor
+import ogpreview.check.checker as checker
+import ogpreview.extraction.extractor as extractor
 
 PIECES = [
     "http://", "https://", "HTTP://", "Example.COM", "example.com.", "a.b", ":80", ":443",

@@ -3,44 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
 import json
 import logging
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 
-from ogpreview.settings import Settings
-from ogpreview.web import create_app
+from tests.service import BASE, api, sig
 from tests.web_origin import SITE, SiteOrigin, site_origin
-
-SECRET = "test-secret"
-BASE = Settings(
-    allow_networks=("127.0.0.0/8",),
-    allowed_ports=None,
-    secret=SECRET,
-    rate_limit=0,
-    oembed=False,
-    total_timeout=2.0,
-)
-
-
-def sig(url: str) -> str:
-    return hmac.new(SECRET.encode(), url.encode(), hashlib.sha256).hexdigest()
-
-
-@asynccontextmanager
-async def api(settings: Settings = BASE) -> AsyncIterator[TestClient[Any, Any]]:
-    client = TestClient(TestServer(create_app(settings), host="127.0.0.1"))
-    await client.start_server()
-    try:
-        yield client
-    finally:
-        await client.close()
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from ogpreview.settings import Settings
-from tests.test_web_api import BASE, api
+from tests.service import BASE, api
 from tests.web_origin import SiteOrigin, site_origin
 
 #: A hang guard, not a timing assertion.

@@ -22,10 +22,11 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from ogpreview.settings import Settings
 from ogpreview.web import create_app
+from tests.conftest import ROOT
 from tests.web_origin import SiteOrigin, site_origin
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
+ARTIFACTS = ROOT / "artifacts"
 PAGES = ("card-normal.html", "card-long-title.html", "card-rtl.html", "card-no-image.html")
 #: Upper bound for one Chromium run (a hang guard, not a timing assertion).
 CHROMIUM_DEADLINE = 60.0

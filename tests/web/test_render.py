@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ogpreview.card import Card, Image
-from ogpreview.render import card_fragment, card_to_html, card_to_markdown
+from ogpreview.web.render import card_fragment, card_to_html, card_to_markdown
 
 HOSTILE = Card(
     url="https://example.com/a?b=1&c=2",

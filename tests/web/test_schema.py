@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from ogpreview.resolver import StaticResolver
+from ogpreview.fetch.resolver import StaticResolver
 from ogpreview.settings import Settings
 from ogpreview.web import create_app
 

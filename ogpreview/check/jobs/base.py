@@ -1,7 +1,7 @@
 """Batch check jobs: a list of URLs in, one check result per URL out.
 
 Without Redis, jobs run in the process that accepted them (:class:`LocalJobs`). With
-Redis, every instance of the service works on every job (:mod:`ogpreview.redisjobs`,
+Redis, every instance of the service works on every job (:mod:`ogpreview.check.jobs.redis`,
 imported only then). Both implement the :class:`Jobs` protocol the API serves from.
 """
 
@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 import orjson
 
-from ogpreview.checker import Checker, CheckResult, Finding, dedup_key
+from ogpreview.check.checker import Checker, CheckResult, Finding, dedup_key
 from ogpreview.settings import Settings
 from ogpreview.tasks import cancel_and_wait
 
@@ -289,7 +289,7 @@ class LocalJobs:
 def jobs_for(settings: Settings, checker: Checker) -> Jobs:
     """Redis-backed jobs when ``settings.redis_url`` is set, else in-process ones."""
     if settings.redis_url:
-        from ogpreview.redisjobs import RedisJobs  # redis-py only where it is used
+        from ogpreview.check.jobs.redis import RedisJobs  # redis-py only where it is used
 
         return RedisJobs(settings, checker)
     return LocalJobs(settings, checker)

@@ -27,8 +27,8 @@ import redis.asyncio as aioredis
 from redis.exceptions import RedisError, ResponseError
 from redis.typing import EncodableT, FieldT, StreamIdT
 
-from ogpreview.checker import Checker, CheckResult
-from ogpreview.jobs import (
+from ogpreview.check.checker import Checker, CheckResult
+from ogpreview.check.jobs.base import (
     VERDICTS,
     HostSlots,
     JobStoreError,

@@ -1,0 +1,9 @@
+"""Caching cards: the ``Cache`` protocol and its backends (memory, null; Redis in ``redis``).
+
+The Redis backend is not imported here: most processes never talk to Redis, and its
+client costs them memory and start-up time.
+"""
+
+from ogpreview.cache.base import Cache, Entry, MemoryCache, NullCache
+
+__all__ = ["Cache", "Entry", "MemoryCache", "NullCache"]

@@ -1,0 +1,6 @@
+"""Fetching: the only code that touches the network.
+
+``guard`` decides which addresses may be dialled (``is_blocked``), ``policy`` which URLs
+may be asked for, ``resolver`` turns names into addresses, ``fetcher`` dials and reads under
+those checks on every hop, and ``response`` is what it hands back.
+"""

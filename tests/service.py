@@ -1,0 +1,116 @@
+"""The service under test: an in-process app behind aiohttp's test client, and real
+``ogpreview serve`` processes on loopback."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import os
+import signal
+import socket
+import sys
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from aiohttp.test_utils import TestClient, TestServer
+
+from ogpreview.settings import Settings
+from ogpreview.web import create_app
+
+SECRET = "test-secret"
+BASE = Settings(
+    allow_networks=("127.0.0.0/8",),
+    allowed_ports=None,
+    secret=SECRET,
+    rate_limit=0,
+    oembed=False,
+    total_timeout=2.0,
+)
+
+
+def sig(url: str) -> str:
+    return hmac.new(SECRET.encode(), url.encode(), hashlib.sha256).hexdigest()
+
+
+@asynccontextmanager
+async def api(settings: Settings = BASE) -> AsyncIterator[TestClient[Any, Any]]:
+    client = TestClient(TestServer(create_app(settings), host="127.0.0.1"))
+    await client.start_server()
+    try:
+        yield client
+    finally:
+        await client.close()
+
+
+#: Upper bound for a server process to start or stop (not a timing assertion: a hang guard).
+PROCESS_DEADLINE = 20.0
+POLL = 0.02
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
+
+
+class Server:
+    def __init__(self, process: asyncio.subprocess.Process, port: int) -> None:
+        self.process = process
+        self.port = port
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+
+@asynccontextmanager
+async def serve(extra_env: dict[str, str]) -> AsyncIterator[Server]:
+    port = free_port()
+    env = {
+        **os.environ,
+        "OGPREVIEW_ALLOW_NETWORKS": "127.0.0.0/8",
+        "OGPREVIEW_ALLOWED_PORTS": "any",
+        "OGPREVIEW_SECRET": "process-test-secret",
+        "OGPREVIEW_RATE_LIMIT": "0",
+        "OGPREVIEW_OEMBED": "false",
+        **extra_env,
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "ogpreview.cli",
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--log-level",
+        "WARNING",
+        env=env,
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    assert process.stderr is not None
+    try:
+        async with asyncio.timeout(PROCESS_DEADLINE):
+            while b"Running on" not in (line := await process.stderr.readline()):
+                assert line, "server exited before listening"
+        drain = asyncio.ensure_future(process.stderr.read())
+        yield Server(process, port)
+    finally:
+        if process.returncode is None:
+            process.send_signal(signal.SIGTERM)
+            async with asyncio.timeout(PROCESS_DEADLINE):
+                await process.wait()
+        if "drain" in locals():
+            await drain
+
+
+async def until(condition: Callable[[], Awaitable[bool]]) -> None:
+    """Wait for a condition another process makes true (no event crosses the boundary)."""
+    async with asyncio.timeout(PROCESS_DEADLINE):
+        while not await condition():  # noqa: ASYNC110 - the condition is in another process
+            await asyncio.sleep(POLL)
