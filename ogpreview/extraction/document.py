@@ -457,7 +457,7 @@ def _scans_as_bytes(encoding: str) -> bool:
 
 
 def parse_page(data: bytes | str, url: str, content_type_charset: str | None = None) -> Page:
-    """A :class:`Page` from a page's bytes (decoded per ``ogpreview.extraction.charset``) or text."""
+    """A :class:`Page` from a page's bytes (decoded per ``extraction.charset``) or text."""
     if isinstance(data, str):
         return Page(data.encode("utf-8", "surrogatepass"), "utf-8", url)
     data = data[:MAX_HTML_BYTES]
