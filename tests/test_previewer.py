@@ -301,7 +301,7 @@ async def _drain(previewer: Previewer) -> None:
 _PREVIEW_AND_LIST_REDIS_MODULES = """
 import asyncio, sys
 from ogpreview import Checker, Previewer, Settings
-from ogpreview.check.jobs.base import jobs_for
+from ogpreview.check.jobs import jobs_for
 import ogpreview.check.pool, ogpreview.cli, ogpreview.web.app  # the service and check too
 
 async def main(url):

@@ -10,12 +10,12 @@ import orjson
 from aiohttp import web
 
 from ogpreview.check.checker import Checker
+from ogpreview.check.jobs import jobs_for
 from ogpreview.check.jobs.base import (
     JobsBusy,
     JobStoreError,
     JobView,
     dedupe_urls,
-    jobs_for,
     valid_job_id,
 )
 from ogpreview.web.apierror import ApiError

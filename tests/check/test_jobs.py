@@ -12,7 +12,8 @@ import redis.asyncio as aioredis
 
 from ogpreview.cache import MemoryCache
 from ogpreview.check.checker import Checker
-from ogpreview.check.jobs.base import JobView, LocalJobs, dedupe_urls
+from ogpreview.check.jobs.base import JobView, dedupe_urls
+from ogpreview.check.jobs.local import LocalJobs
 from ogpreview.check.jobs.redis import GROUP, RedisJobs
 from ogpreview.previewer import Previewer
 from ogpreview.settings import Settings
