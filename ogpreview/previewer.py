@@ -83,6 +83,8 @@ class PreviewStats:
     hits: int = 0
     misses: int = 0
     stale: int = 0
+    #: Fills that found another instance's fetch lock taken and waited for its result.
+    lock_waits: int = 0
     fetches: Counter[str] = field(default_factory=Counter)
 
 
@@ -275,6 +277,7 @@ class Previewer:
         max_wait = self.settings.total_timeout * 3 + LOCK_GRACE
         token = await self.cache.acquire_lock(key, LOCK_LEASE)
         if token is None:
+            self.stats.lock_waits += 1
             started = time.time()
             deadline = time.monotonic() + max_wait
             while token is None and time.monotonic() < deadline:

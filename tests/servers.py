@@ -307,6 +307,10 @@ class Site:
     status: dict[str, int] = field(default_factory=dict)
     #: Seconds each request waits before answering (to make callers overlap).
     delay: float = 0.0
+    #: Paths whose requests wait for ``release``; ``held`` is set when one arrives.
+    hold: set[str] = field(default_factory=set)
+    held: asyncio.Event = field(default_factory=asyncio.Event)
+    release: asyncio.Event = field(default_factory=asyncio.Event)
 
     def url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.port}{path}"
@@ -320,6 +324,9 @@ async def site_server() -> AsyncIterator[Site]:
     async def handle(request: web.Request) -> web.StreamResponse:
         path = request.path
         site.hits[path] += 1
+        if path in site.hold:
+            site.held.set()
+            await site.release.wait()
         if site.delay:
             await asyncio.sleep(site.delay)
         extra = site.headers.get(path, {})

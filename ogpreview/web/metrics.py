@@ -31,14 +31,19 @@ class _PreviewerCollector(Collector):
             "ogpreview_cache_lookups", "Card lookups by cache outcome", labels=["outcome"]
         )
         redis = CounterMetricFamily("ogpreview_redis_errors", "Redis calls that failed")
+        lock_waits = CounterMetricFamily(
+            "ogpreview_lock_waits", "Fetches left to another instance holding the URL's lock"
+        )
         if previewer is not None:
             stats = previewer.stats
             cache.add_metric(["hit"], stats.hits)
             cache.add_metric(["miss"], stats.misses)
             cache.add_metric(["stale"], stats.stale)
             redis.add_metric([], previewer.redis_errors)
+            lock_waits.add_metric([], stats.lock_waits)
         yield cache
         yield redis
+        yield lock_waits
 
 
 class ApiMetrics:

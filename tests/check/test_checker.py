@@ -579,11 +579,10 @@ async def test_failure_without_a_code_of_its_own_is_fetch_error(
             assert token is not None
             checking = asyncio.create_task(Checker(previewer).check(url))
             async with asyncio.timeout(10):
-                while previewer.stats.misses == 0:  # noqa: ASYNC110 - set inside the check
+                while previewer.stats.lock_waits == 0:  # noqa: ASYNC110 - set inside the check
                     await asyncio.sleep(0.01)
-            await asyncio.sleep(0.1)  # it found the lock taken and polls for the result
-            # Stamped a little ahead: the checker takes an entry written after it began
-            # waiting, and on a slow machine it may begin later than the sleep above.
+            # The checker found the lock taken and polls for the holder's result; it takes
+            # an entry fetched after it began waiting (stamped ahead: clocks are coarse).
             now = time.time() + 5
             failure = _RobotsDisallowed("robots.txt disallows the preview bot", url=url)
             await other.set(key, Entry(None, failure, now, now + 60, now + 60))
