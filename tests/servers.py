@@ -292,6 +292,8 @@ _SITE_TYPES = {
     ".png": "image/png",
     ".json": "application/json",
     ".pdf": "application/pdf",
+    ".txt": "text/plain; charset=utf-8",
+    ".zip": "application/zip",
 }
 
 

@@ -120,6 +120,27 @@ def test_table_output_from_a_file(site: Site, tmp_path: Path, capsys: Any) -> No
     )
 
 
+def test_file_link_is_a_warning_not_an_error(site: Site, tmp_path: Path, capsys: Any) -> None:
+    """A PDF link previews as a plain card: a file_link warning with that card, exit 0
+    under the default --fail-on error."""
+    code = main(["check", _urls(tmp_path, site.url("/report.pdf")), "--format", "jsonl", *FETCH])
+    out = json.loads(capsys.readouterr().out)
+    assert (code, out["verdict"], out["findings"], out["card"]["title"]) == (
+        0,
+        "warning",
+        [
+            {
+                "code": "file_link",
+                "severity": "warning",
+                "message": "the link is a file (application/pdf), not an HTML page: it previews "
+                "as a plain card (its file name, the site's name and icon) with no description "
+                "or image",
+            }
+        ],
+        "report.pdf",
+    )
+
+
 def test_jsonl_output_from_stdin(site: Site, monkeypatch: Any, capsys: Any) -> None:
     """URLs on stdin give one JSON object per URL, in the documented shape."""
     stdin = io.StringIO(f"{site.url('/check-no-image.html')}\n{site.url('/missing.html')}\n")
@@ -617,15 +638,17 @@ def test_undecodable_header_bytes_are_reported_readably(
     code = main(["check", urls, "--format", "jsonl", "--processes", processes, *FETCH])
     out = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert (code, [(o["verdict"], o["findings"]) for o in out]) == (
-        1,
+        0,
         [
             (
-                "error",
+                "warning",
                 [
                     {
-                        "code": "unsupported_content",
-                        "severity": "error",
-                        "message": "cannot preview content of type application/x-\ufffd\ufffd",
+                        "code": "file_link",
+                        "severity": "warning",
+                        "message": "the link is a file (application/x-\ufffd\ufffd), not an "
+                        "HTML page: it previews as a plain card (its file name, the site's name "
+                        "and icon) with no description or image",
                     }
                 ],
             )

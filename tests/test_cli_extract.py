@@ -11,6 +11,8 @@ from typing import Any
 
 from ogpreview.cli import main
 
+SITE = Path(__file__).resolve().parent.parent / "fixtures" / "site"
+
 PAGE = (
     b"<html><head><title>Saved page</title>"
     b'<meta property="og:description" content="Kept for later.">'
@@ -100,3 +102,33 @@ def test_a_page_with_strict_json_ld_does_not_load_extruct(tmp_path: Path) -> Non
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert (done.stderr.strip(), json.loads(done.stdout)["title"]) == ("0 False", "Strict")
+
+
+def test_a_png_prints_the_image_card(tmp_path: Path, capsys: Any) -> None:
+    """A saved PNG is the image it is, not a page whose description is its bytes."""
+    image = tmp_path / "photo.png"
+    image.write_bytes((SITE / "wide.png").read_bytes())
+    code = main(["extract", str(image), "--url", "https://example.com/img/photo.png"])
+    assert (code, json.loads(capsys.readouterr().out)) == (
+        0,
+        {
+            "url": "https://example.com/img/photo.png",
+            "site_name": "example.com",
+            "title": "photo.png",
+            "description": None,
+            "image": {
+                "url": "https://example.com/img/photo.png",
+                "width": 1200,
+                "height": 630,
+                "alt": None,
+                "type": "image/png",
+            },
+            "type": "image",
+            "locale": None,
+            "favicon": "https://example.com/favicon.ico",
+            "author": None,
+            "published_time": None,
+            "oembed_url": None,
+            "theme_color": None,
+        },
+    )

@@ -64,6 +64,30 @@ def test_json_card(site: Site, capsys: Any) -> None:
     )
 
 
+@pytest.mark.parametrize(("path", "kind"), [("/report.pdf", "document"), ("/archive.zip", "file")])
+def test_file_link_prints_its_plain_card(site: Site, capsys: Any, path: str, kind: str) -> None:
+    """A link to a file (a PDF, an archive) prints the plain card the service gives it:
+    the file name as title, the site's name and icon; exit 0, not an error."""
+    code = main(["preview", site.url(path), *FETCH])
+    assert (code, json.loads(capsys.readouterr().out)) == (
+        0,
+        {
+            "url": site.url(path),
+            "site_name": "127.0.0.1",
+            "title": path.lstrip("/"),
+            "description": None,
+            "image": None,
+            "type": kind,
+            "locale": None,
+            "favicon": site.url("/favicon.ico"),
+            "author": None,
+            "published_time": None,
+            "oembed_url": None,
+            "theme_color": None,
+        },
+    )
+
+
 def test_markdown_card(site: Site, capsys: Any) -> None:
     """--format markdown prints the card as a block quote."""
     code = main(["preview", site.url("/check-no-image.html"), "--format", "markdown", *FETCH])

@@ -17,7 +17,6 @@ from ogpreview import (
     MemoryCache,
     Previewer,
     Settings,
-    UnsupportedContent,
 )
 from ogpreview.cache import Entry
 from ogpreview.cachekey import cache_key
@@ -235,10 +234,42 @@ async def test_pdf_gets_a_minimal_card(site: Site, previewer: Previewer) -> None
     )
 
 
-async def test_unpreviewable_type_is_unsupported(site: Site, previewer: Previewer) -> None:
-    """An octet stream raises unsupported_content."""
-    with pytest.raises(UnsupportedContent):
-        await previewer.preview(site.url("/bytes.bin"))
+@pytest.mark.parametrize(
+    ("path", "kind"),
+    [
+        ("/oembed.json", "data"),
+        ("/notes.txt", "document"),
+        ("/archive.zip", "file"),
+        ("/bytes.bin", "file"),
+    ],
+)
+async def test_every_other_file_gets_a_plain_card(
+    site: Site, previewer: Previewer, path: str, kind: str
+) -> None:
+    """JSON, text, an archive or an octet stream previews as a plain card (file name,
+    site name, icon), as a PDF does: never a failure."""
+    card = await previewer.preview(site.url(path))
+    assert card == Card(
+        url=site.url(path),
+        site_name="127.0.0.1",
+        title=path.lstrip("/"),
+        type=kind,
+        favicon=site.url("/favicon.ico"),
+    )
+
+
+async def test_png_labelled_html_previews_as_the_image(site: Site, previewer: Previewer) -> None:
+    """A server calling a PNG text/html: its bytes are sniffed, the card is the image."""
+    site.headers["/wide.png"] = {"Content-Type": "text/html; charset=utf-8"}
+    card = await previewer.preview(site.url("/wide.png"))
+    assert card == Card(
+        url=site.url("/wide.png"),
+        site_name="127.0.0.1",
+        title="wide.png",
+        image=Image(url=site.url("/wide.png"), width=1200, height=630, type="image/png"),
+        type="image",
+        favicon=site.url("/favicon.ico"),
+    )
 
 
 async def test_broken_image_is_dropped(site: Site, previewer: Previewer) -> None:

@@ -128,6 +128,33 @@ async def test_blocked_address_never_connects(origin: SiteOrigin) -> None:
     assert sum(origin.hits.values()) == 0
 
 
+@pytest.mark.parametrize(
+    ("path", "kind"),
+    [
+        ("/report.pdf", "document"),
+        ("/oembed.json", "data"),
+        ("/notes.txt", "document"),
+        ("/archive.zip", "file"),
+    ],
+)
+async def test_file_link_gets_a_plain_card(
+    client: TestClient[Any, Any], origin: SiteOrigin, path: str, kind: str
+) -> None:
+    """A PDF, JSON, text or archive link answers 200 with a plain card (its file name,
+    the site's name and icon), as ogpreview check and ogpreview preview report it."""
+    response = await client.get("/v1/preview", params={"url": origin.url(path)})
+    body = await response.json()
+    assert (response.status, {k: body[k] for k in ("url", "title", "type", "site_name")}) == (
+        200,
+        {
+            "url": origin.url(path),
+            "title": path.lstrip("/"),
+            "type": kind,
+            "site_name": "127.0.0.1",
+        },
+    )
+
+
 async def test_url_too_long_is_414(client: TestClient[Any, Any]) -> None:
     """A url parameter over max_url_length is refused with 414 url_too_long."""
     url = "http://127.0.0.1/" + "a" * BASE.max_url_length
