@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import html
 import io
 import json
 import os
@@ -19,6 +20,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, unquote, urlsplit
 
 import pytest
 
@@ -237,6 +239,62 @@ def test_csv_output(site: Site, tmp_path: Path, capsys: Any) -> None:
             "127.0.0.1",
         ],
     ]
+
+
+def test_csv_neutralises_cells_a_spreadsheet_would_run(
+    site: Site, tmp_path: Path, capsys: Any
+) -> None:
+    """A page titled =HYPERLINK("http://x","y"), with a description and a site name that
+    start with + and @, is written with OWASP's single-quote prefix and every cell
+    quoted: a spreadsheet shows the text and runs nothing."""
+    url = site.url("/check-formula-title.html")
+    main(["check", _urls(tmp_path, url), "--format", "csv", *FETCH])
+    out = capsys.readouterr().out
+    header, row = csv.reader(io.StringIO(out))
+    cells = dict(zip(header, row, strict=True))
+    assert (
+        {k: cells[k] for k in ("title", "description", "site_name")},
+        out.splitlines()[1].startswith(f'"{url}","{url}","warning","200","'),
+        out.splitlines()[1].endswith(
+            '","\'=HYPERLINK(""http://x"",""y"")","\'+1 then @SUM(A1), and ;-2","",'
+            '"\'@Formula Site"'
+        ),
+    ) == (
+        {
+            "title": '\'=HYPERLINK("http://x","y")',
+            "description": "'+1 then @SUM(A1), and ;-2",
+            "site_name": "'@Formula Site",
+        },
+        True,
+        True,
+    )
+
+
+async def _titled(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    """A page whose title is the request's query string."""
+    head = await reader.readuntil(b"\r\n\r\n")
+    target = head.split(b" ", 2)[1].decode()
+    body = f"<title>{html.escape(unquote(urlsplit(target).query))}</title>".encode()
+    writer.write(
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n"
+        b"Content-Length: %d\r\nConnection: close\r\n\r\n%s" % (len(body), body)
+    )
+    await writer.drain()
+
+
+@pytest.fixture
+def titled() -> Iterator[Listener]:
+    yield from _in_thread(lambda: raw_listener(script=_titled))
+
+
+@pytest.mark.parametrize("title", ["=1+2", "+1", "-1", "@SUM(A1)"])
+def test_csv_prefixes_each_formula_start(
+    titled: Listener, tmp_path: Path, capsys: Any, title: str
+) -> None:
+    """A title starting with =, +, - or @ gets the single quote; the text is kept."""
+    main(["check", _urls(tmp_path, titled.url("/?" + quote(title))), "--format", "csv", *FETCH])
+    header, row = csv.reader(io.StringIO(capsys.readouterr().out))
+    assert dict(zip(header, row, strict=True))["title"] == "'" + title
 
 
 def test_summary_goes_to_stderr(site: Site, tmp_path: Path, capsys: Any) -> None:
