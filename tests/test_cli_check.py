@@ -358,7 +358,8 @@ def test_duplicates_are_checked_once(site: Site, tmp_path: Path, capsys: Any) ->
 
 
 def test_loopback_is_refused_without_allow_flags(site: Site, tmp_path: Path, capsys: Any) -> None:
-    """Without --allow-network/--allow-port the local site is blocked, not fetched."""
+    """Without --allow-network/--allow-port the local site is blocked, not fetched; the
+    finding says how to allow the port."""
     code = main(["check", _urls(tmp_path, site.url("/check-good.html")), "--format", "jsonl"])
     finding = json.loads(capsys.readouterr().out)["findings"]
     assert (code, finding, site.hits["/check-good.html"]) == (
@@ -367,7 +368,8 @@ def test_loopback_is_refused_without_allow_flags(site: Site, tmp_path: Path, cap
             {
                 "code": "blocked_url",
                 "severity": "error",
-                "message": f"port {site.port} is not allowed",
+                "message": f"port {site.port} is not allowed (allow it with --allow-port "
+                f"{site.port} or OGPREVIEW_ALLOWED_PORTS)",
             }
         ],
         0,

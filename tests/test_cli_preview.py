@@ -106,11 +106,13 @@ def test_http_error_exits_1(site: Site, capsys: Any) -> None:
 
 
 def test_loopback_is_blocked_without_allow_flags(site: Site, capsys: Any) -> None:
-    """Without --allow-port/--allow-network the local site is refused."""
+    """Without --allow-port/--allow-network the local site is refused, and the refusal
+    says how to allow the port."""
     code = main(["preview", site.url("/check-good.html")])
     assert (code, capsys.readouterr().err, site.hits["/check-good.html"]) == (
         1,
-        f"error: blocked_url: port {site.port} is not allowed\n",
+        f"error: blocked_url: port {site.port} is not allowed (allow it with --allow-port "
+        f"{site.port} or OGPREVIEW_ALLOWED_PORTS)\n",
         0,
     )
 

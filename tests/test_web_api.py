@@ -128,6 +128,24 @@ async def test_blocked_address_never_connects(origin: SiteOrigin) -> None:
     assert sum(origin.hits.values()) == 0
 
 
+async def test_blocked_port_says_how_to_allow_it(origin: SiteOrigin) -> None:
+    """A port outside the allowed ones is refused with 400 before any connection, and the
+    message names the setting (and the CLI flag) that allows it."""
+    async with api(BASE.replace(allowed_ports=(80, 443))) as client:
+        response = await client.get("/v1/preview", params={"url": origin.url("/card-normal.html")})
+        assert (response.status, await response.json()) == (
+            400,
+            {
+                "error": {
+                    "code": "blocked_url",
+                    "message": f"port {origin.port} is not allowed (allow it with --allow-port "
+                    f"{origin.port} or OGPREVIEW_ALLOWED_PORTS)",
+                }
+            },
+        )
+    assert sum(origin.hits.values()) == 0
+
+
 @pytest.mark.parametrize(
     ("path", "kind"),
     [
