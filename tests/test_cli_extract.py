@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from ogpreview import Card, Image
 from ogpreview.cli import main
 
 SITE = Path(__file__).resolve().parent.parent / "fixtures" / "site"
@@ -106,29 +107,16 @@ def test_a_page_with_strict_json_ld_does_not_load_extruct(tmp_path: Path) -> Non
 
 def test_a_png_prints_the_image_card(tmp_path: Path, capsys: Any) -> None:
     """A saved PNG is the image it is, not a page whose description is its bytes."""
+    url = "https://example.com/img/photo.png"
     image = tmp_path / "photo.png"
     image.write_bytes((SITE / "wide.png").read_bytes())
-    code = main(["extract", str(image), "--url", "https://example.com/img/photo.png"])
-    assert (code, json.loads(capsys.readouterr().out)) == (
-        0,
-        {
-            "url": "https://example.com/img/photo.png",
-            "site_name": "example.com",
-            "title": "photo.png",
-            "description": None,
-            "image": {
-                "url": "https://example.com/img/photo.png",
-                "width": 1200,
-                "height": 630,
-                "alt": None,
-                "type": "image/png",
-            },
-            "type": "image",
-            "locale": None,
-            "favicon": "https://example.com/favicon.ico",
-            "author": None,
-            "published_time": None,
-            "oembed_url": None,
-            "theme_color": None,
-        },
+    code = main(["extract", str(image), "--url", url])
+    card = Card(
+        url=url,
+        site_name="example.com",
+        title="photo.png",
+        image=Image(url=url, width=1200, height=630, type="image/png"),
+        type="image",
+        favicon="https://example.com/favicon.ico",
     )
+    assert (code, json.loads(capsys.readouterr().out)) == (0, card.to_dict())

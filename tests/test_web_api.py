@@ -16,6 +16,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from ogpreview.settings import Settings
 from ogpreview.web import create_app
+from tests.servers import FILE_LINKS
 from tests.web_origin import SITE, SiteOrigin, site_origin
 
 SECRET = "test-secret"
@@ -146,15 +147,7 @@ async def test_blocked_port_says_how_to_allow_it(origin: SiteOrigin) -> None:
     assert sum(origin.hits.values()) == 0
 
 
-@pytest.mark.parametrize(
-    ("path", "kind"),
-    [
-        ("/report.pdf", "document"),
-        ("/oembed.json", "data"),
-        ("/notes.txt", "document"),
-        ("/archive.zip", "file"),
-    ],
-)
+@pytest.mark.parametrize(("path", "kind"), FILE_LINKS)
 async def test_file_link_gets_a_plain_card(
     client: TestClient[Any, Any], origin: SiteOrigin, path: str, kind: str
 ) -> None:
