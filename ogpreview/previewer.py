@@ -26,7 +26,7 @@ from ogpreview.cache import Cache, Entry, MemoryCache
 from ogpreview.cachekey import cache_key
 from ogpreview.card import Card
 from ogpreview.errors import HTTPStatusError, PreviewError, error_from_code
-from ogpreview.extraction.content import explain_result
+from ogpreview.extraction.extractor import explain_result
 from ogpreview.extraction.imagesize import image_size
 from ogpreview.extraction.links import links_in
 from ogpreview.extraction.oembed import endpoint_for, merge_oembed, parse_oembed
@@ -63,8 +63,8 @@ class PreviewResult:
     fetched_at: float
     #: The fetch made to answer this call, if one was.
     fetch: FetchResult | None = None
-    #: With ``fetch``, for an HTML page: the card as extracted, before oEmbed and the image
-    #: probe changed it, and the extractor rule each field came from (see ``explain``).
+    #: With ``fetch``: the card as extracted, before oEmbed and the image probe changed
+    #: it, and the extractor rule each field came from (see ``explain``).
     extracted: Card | None = None
     sources: Mapping[str, str | None] | None = None
 

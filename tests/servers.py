@@ -287,11 +287,20 @@ async def silent_listener() -> AsyncIterator[Silent]:
 
 
 SITE = Path(__file__).resolve().parent.parent / "fixtures" / "site"
+#: The fixture site's files that are no page, and the card ``type`` each previews as.
+FILE_LINKS = [
+    ("/report.pdf", "document"),
+    ("/oembed.json", "data"),
+    ("/notes.txt", "document"),
+    ("/archive.zip", "file"),
+]
 _SITE_TYPES = {
     ".html": "text/html; charset=utf-8",
     ".png": "image/png",
     ".json": "application/json",
     ".pdf": "application/pdf",
+    ".txt": "text/plain; charset=utf-8",
+    ".zip": "application/zip",
 }
 
 

@@ -17,11 +17,10 @@ from ogpreview import (
     MemoryCache,
     Previewer,
     Settings,
-    UnsupportedContent,
 )
 from ogpreview.cache import Entry
 from ogpreview.cachekey import cache_key
-from tests.servers import Site, silent_listener
+from tests.servers import FILE_LINKS, Site, silent_listener
 
 LOCAL = Settings(allow_networks=["127.0.0.0/8"], allowed_ports=None)
 
@@ -212,10 +211,8 @@ async def test_failed_refresh_keeps_the_stale_card(site: Site) -> None:
     assert (again.cache, again.card, site.hits["/plain.html"]) == ("stale", first.card, 2)
 
 
-async def test_image_url_previews_as_itself(site: Site, previewer: Previewer) -> None:
-    """A link to an image gives a card whose image is that URL, with its size."""
-    card = await previewer.preview(site.url("/wide.png"))
-    assert card == Card(
+def _wide_png_card(site: Site) -> Card:
+    return Card(
         url=site.url("/wide.png"),
         site_name="127.0.0.1",
         title="wide.png",
@@ -225,22 +222,31 @@ async def test_image_url_previews_as_itself(site: Site, previewer: Previewer) ->
     )
 
 
-async def test_pdf_gets_a_minimal_card(site: Site, previewer: Previewer) -> None:
-    """A PDF gets a card titled with its file name, without downloading it."""
-    card = await previewer.preview(site.url("/report.pdf"))
+async def test_image_url_previews_as_itself(site: Site, previewer: Previewer) -> None:
+    """A link to an image gives a card whose image is that URL, with its size."""
+    assert await previewer.preview(site.url("/wide.png")) == _wide_png_card(site)
+
+
+@pytest.mark.parametrize(("path", "kind"), [*FILE_LINKS, ("/bytes.bin", "file")])
+async def test_every_other_file_gets_a_plain_card(
+    site: Site, previewer: Previewer, path: str, kind: str
+) -> None:
+    """A PDF, JSON, text, an archive or an octet stream previews as a plain card (file
+    name, site name, icon), without its body downloaded: never a failure."""
+    card = await previewer.preview(site.url(path))
     assert card == Card(
-        url=site.url("/report.pdf"),
+        url=site.url(path),
         site_name="127.0.0.1",
-        title="report.pdf",
-        type="document",
+        title=path.lstrip("/"),
+        type=kind,
         favicon=site.url("/favicon.ico"),
     )
 
 
-async def test_unpreviewable_type_is_unsupported(site: Site, previewer: Previewer) -> None:
-    """An octet stream raises unsupported_content."""
-    with pytest.raises(UnsupportedContent):
-        await previewer.preview(site.url("/bytes.bin"))
+async def test_png_labelled_html_previews_as_the_image(site: Site, previewer: Previewer) -> None:
+    """A server calling a PNG text/html: its bytes are sniffed, the card is the image."""
+    site.headers["/wide.png"] = {"Content-Type": "text/html; charset=utf-8"}
+    assert await previewer.preview(site.url("/wide.png")) == _wide_png_card(site)
 
 
 async def test_broken_image_is_dropped(site: Site, previewer: Previewer) -> None:

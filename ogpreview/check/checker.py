@@ -34,7 +34,7 @@ from ogpreview.cache import NullCache
 from ogpreview.cachekey import normalize_url, plain_url_parts
 from ogpreview.card import Card
 from ogpreview.errors import HTTPStatusError, PreviewError
-from ogpreview.extraction.extractor import explain
+from ogpreview.extraction.extractor import explain_result
 from ogpreview.extraction.imagesize import image_size
 from ogpreview.fetch.response import FetchResult
 from ogpreview.previewer import Previewer
@@ -105,6 +105,8 @@ FINDINGS: Mapping[str, Severity] = {
     "too_large": "error",
     "too_many_redirects": "error",
     "http_status": "error",
+    # No longer met on a page fetch (a file gets file_link); an older instance sharing
+    # the Redis may still have cached it.
     "unsupported_content": "error",
     "fetch_error": "error",
     "no_title": "error",
@@ -122,6 +124,7 @@ FINDINGS: Mapping[str, Severity] = {
     "description_too_long": "warning",
     "redirect_chain": "warning",
     "slow_response": "warning",
+    "file_link": "warning",
     # Worth knowing.
     "redirected": "info",
     "image_link": "info",
@@ -461,8 +464,10 @@ class Checker:
                     "preview bots may give up on it",
                 )
             )
-        html = fetch.is_html or (fetch.content_type is None and bool(fetch.body))
-        if fetch.is_image:
+        mime = fetch.served_type
+        if mime is None:
+            findings.extend(await self._page_findings(card, fetch, extracted))
+        elif mime.startswith("image/"):
             findings.append(
                 _finding("image_link", "the link is an image: it previews as the image itself")
             )
@@ -470,16 +475,20 @@ class Checker:
                 size = (card.image.width, card.image.height)
                 if size[0] is not None and size[1] is not None:
                     findings.extend(self._image_size_findings((size[0], size[1])))
-        elif not html:
-            kind = fetch.content_type or "of no declared type"
+        else:
             findings.append(
                 _finding(
-                    "unsupported_content",
-                    f"the link is {kind}, not an HTML page or an image: it gets no rich card",
+                    "file_link",
+                    f"the link is a file ({mime}), not an HTML page: it previews as a plain "
+                    "card (its file name, the site's name and icon) with no description or image",
                 )
             )
-        else:
-            findings.extend(await self._page_findings(card, fetch, extracted))
+            if card.title is None:
+                findings.append(
+                    _finding(
+                        "no_title", "no title at all: the URL has no file name, the card shows none"
+                    )
+                )
         return findings
 
     async def _page_findings(
@@ -487,9 +496,7 @@ class Checker:
     ) -> list[Finding]:
         # The previewer's own extraction when it fetched the page for this check; else
         # (the card came from another instance) the page is read again here.
-        raw, sources = extracted or explain(
-            fetch.body, fetch.url, content_type=fetch.headers.get("Content-Type")
-        )
+        raw, sources = extracted or explain_result(fetch)
         findings: list[Finding] = []
         # Title: an error when there is none at all, a warning when it is not og:title.
         if card.title is None:

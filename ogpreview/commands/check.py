@@ -80,6 +80,8 @@ CSV_COLUMNS = (
     "image",
     "site_name",
 )
+#: How a cell that a spreadsheet would run as a formula begins (OWASP, CSV Injection).
+_CSV_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _VERDICT_STYLE = {"ok": "green", "warning": "yellow", "error": "bold red"}
 _SEVERITY_STYLE = {"error": "red", "warning": "yellow", "info": "cyan"}
 
@@ -246,29 +248,38 @@ class _JsonlWriter(_Writer):
         self._out.flush()
 
 
+def _csv_cell(value: object) -> str:
+    """A cell a spreadsheet shows as the text it is. Titles, descriptions and URLs come
+    from strangers' pages: one starting like a formula (``=HYPERLINK(...)``) is run by
+    the spreadsheet that opens the report, so it gets OWASP's single-quote prefix."""
+    text = str(value)
+    return "'" + text if text.startswith(_CSV_FORMULA_STARTS) else text
+
+
 class _CsvWriter(_Writer):
     def __init__(self, out: TextIO) -> None:
         self._out = out
-        self._csv = csv.writer(out, lineterminator="\n")
+        # Every cell quoted (OWASP): a "," or ";" inside one cannot start the next cell
+        # in a spreadsheet that splits on another separator than ours.
+        self._csv = csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_ALL)
         self._csv.writerow(CSV_COLUMNS)
 
     def write(self, result: CheckResult) -> None:
         card = result.card
-        self._csv.writerow(
-            (
-                result.url,
-                result.final_url or "",
-                result.verdict,
-                "" if result.status is None else result.status,
-                result.elapsed_ms,
-                " ".join(f.code for f in result.findings),
-                " | ".join(f"{f.code}: {f.message}" for f in result.findings),
-                (card.title if card else None) or "",
-                (card.description if card else None) or "",
-                (card.image.url if card and card.image else None) or "",
-                (card.site_name if card else None) or "",
-            )
+        cells = (
+            result.url,
+            result.final_url or "",
+            result.verdict,
+            "" if result.status is None else result.status,
+            result.elapsed_ms,
+            " ".join(f.code for f in result.findings),
+            " | ".join(f"{f.code}: {f.message}" for f in result.findings),
+            (card.title if card else None) or "",
+            (card.description if card else None) or "",
+            (card.image.url if card and card.image else None) or "",
+            (card.site_name if card else None) or "",
         )
+        self._csv.writerow(_csv_cell(cell) for cell in cells)
         self._out.flush()
 
 

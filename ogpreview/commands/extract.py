@@ -1,4 +1,4 @@
-"""``ogpreview extract FILE --url URL``: the extractor on a saved page, no network."""
+"""``ogpreview extract FILE --url URL``: the extractor on a saved page (or file), no network."""
 
 from __future__ import annotations
 
@@ -31,7 +31,8 @@ def add_parser(subparsers: Any, name: str) -> None:
         "--content-type",
         default=None,
         metavar="TYPE",
-        help="the page's Content-Type header, for its charset (e.g. 'text/html; charset=utf-8')",
+        help="the Content-Type it was served with: its charset decodes the page, and a type "
+        "that is not HTML gives that file's card (e.g. 'text/html; charset=utf-8')",
     )
     parser.add_argument(
         "--sources",

@@ -1,77 +1,70 @@
-"""A card for whatever a URL turned out to be: a page, an image, a document or media."""
+"""What a link that is no HTML page previews as: an image as itself, any other file (a
+PDF, JSON, text, an archive, media) as a plain card titled with its file name. Pure.
+
+The rest of such a card (its URL, site name and icon) is what the extractor gives a page
+without markup at that URL, so a file's card names its site as a page's would.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from ogpreview.card import Card, Image
-from ogpreview.errors import UnsupportedContent
-from ogpreview.extraction.extractor import explain
+from ogpreview.card import Image
 from ogpreview.extraction.imagesize import image_size
-from ogpreview.fetch.response import FetchResult
+from ogpreview.extraction.rules import TITLE_LIMIT
+from ogpreview.text import clean_text
 
-__all__ = ["explain_result"]
+__all__ = ["file_fields", "file_kind"]
 
-#: Types worth a minimal card (the file name as title) though they have no markup.
-_NAMED_TYPES = {
+#: The card ``type`` of a file, by its MIME type; see :func:`file_kind` for the rest.
+_KINDS = {
     "application/pdf": "document",
+    "application/postscript": "document",
     "application/json": "data",
-    "text/plain": "document",
+    "application/xml": "data",
+    "text/xml": "data",
     "text/csv": "data",
+    "text/tab-separated-values": "data",
 }
-_NAMED_FAMILIES = ("video/", "audio/")
+_FAMILIES = ("image", "video", "audio")
+
+
+def file_kind(mime: str) -> str:
+    """The card ``type`` of a file: image, video, audio, document, data or file."""
+    kind = _KINDS.get(mime)
+    if kind is not None:
+        return kind
+    family, _, subtype = mime.partition("/")
+    if family in _FAMILIES:
+        return family
+    if subtype.endswith(("+json", "+xml")):
+        return "data"
+    return "document" if family == "text" else "file"
 
 
 def _file_name(url: str) -> str | None:
     path = urlsplit(url).path
     name = unquote(path.rstrip("/").rsplit("/", 1)[-1]) if path else ""
-    return name or None
+    return clean_text(name, limit=TITLE_LIMIT)
 
 
-def _host(url: str) -> str | None:
-    host = urlsplit(url).hostname or ""
-    return (host[4:] if host.startswith("www.") else host) or None
-
-
-def explain_result(result: FetchResult) -> tuple[Card, Mapping[str, str | None] | None]:
-    """The card for a fetch result, and for an HTML page where each field came from (the
-    extractor's rule names, as :func:`~ogpreview.explain` gives them; None otherwise).
-
-    HTML is extracted; an image previews as itself; a PDF, video, audio or data file gets
-    a minimal card titled with its file name; anything else is
-    :class:`~ogpreview.UnsupportedContent`.
-    """
-    mime = result.content_type
-    if result.is_html or (mime is None and result.body):
-        content_type = result.headers.get("Content-Type")
-        return explain(result.body, result.url, content_type=content_type)
-    return _file_card(result, mime), None
-
-
-def _file_card(result: FetchResult, mime: str | None) -> Card:
-    favicon = f"{urlsplit(result.url).scheme}://{urlsplit(result.url).netloc}/favicon.ico"
-    if result.is_image:
-        size = image_size(result.body)
-        return Card(
-            url=result.url,
-            site_name=_host(result.url),
-            title=_file_name(result.url),
-            image=Image(
-                url=result.url,
-                width=size[0] if size else None,
-                height=size[1] if size else None,
-                type=mime,
-            ),
-            type="image",
-            favicon=favicon,
+def file_fields(url: str, mime: str, body: bytes | str) -> dict[str, tuple[Any, str | None]]:
+    """The fields a file of type ``mime`` at ``url`` adds to the card, each with the rule
+    name it came from (``file_name``, ``file_type``, ``file_itself``): its file name as
+    title, its kind, and for an image the image itself, sized from ``body``'s first bytes."""
+    title = _file_name(url)
+    fields: dict[str, tuple[Any, str | None]] = {
+        "title": (title, None if title is None else "file_name"),
+        "type": (file_kind(mime), "file_type"),
+    }
+    if mime.startswith("image/"):
+        size = image_size(body) if isinstance(body, bytes) else None
+        image = Image(
+            url=url,
+            width=size[0] if size else None,
+            height=size[1] if size else None,
+            type=mime,
         )
-    if mime is not None and (mime in _NAMED_TYPES or mime.startswith(_NAMED_FAMILIES)):
-        return Card(
-            url=result.url,
-            site_name=_host(result.url),
-            title=_file_name(result.url),
-            type=_NAMED_TYPES.get(mime) or mime.split("/", 1)[0],
-            favicon=favicon,
-        )
-    raise UnsupportedContent(f"cannot preview content of type {mime}", url=result.url)
+        fields["image"] = (image, "file_itself")
+    return fields

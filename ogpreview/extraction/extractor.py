@@ -1,4 +1,9 @@
-"""``extract``: a page's HTML in, a preview card out. Pure: no network, no settings, no state."""
+"""``extract``: a page's HTML in, a preview card out. Pure: no network, no settings, no state.
+
+Bytes that are no page (an image or another file, told by the Content-Type given or by a
+file's signature under a page type: :func:`~ogpreview.fetch.response.served_type`) give the
+card that file previews as (:mod:`ogpreview.extraction.content`), never their bytes read as text.
+"""
 
 from __future__ import annotations
 
@@ -9,12 +14,13 @@ from urllib.parse import urlsplit, urlunsplit
 from ogpreview.cachekey import plain_url_parts
 from ogpreview.card import Card
 from ogpreview.errors import InvalidURL
+from ogpreview.extraction.content import file_fields
 from ogpreview.extraction.document import parse_page
 from ogpreview.extraction.rules import Context, first_value_and_source
-from ogpreview.fetch.response import parse_content_type
+from ogpreview.fetch.response import FetchResult, parse_content_type, served_type
 from ogpreview.urls import absolutize, is_plain_absolute
 
-__all__ = ["FIELDS", "explain", "extract"]
+__all__ = ["FIELDS", "explain", "explain_result", "extract"]
 
 
 def _page_url(url: str) -> str:
@@ -37,8 +43,11 @@ def extract(html: bytes | str, url: str, *, content_type: str | None = None) -> 
     ``html`` is the page's bytes (decoded by BOM, ``content_type``'s charset, the page's
     own declaration, then detection) or already-decoded text. ``url`` is the page's final
     URL, after redirects; relative links resolve against it (or the page's ``<base>``).
-    Never raises on any page content; raises :class:`~ogpreview.InvalidURL` only when
-    ``url`` is not an absolute http(s) URL.
+    ``content_type`` is the response's Content-Type header: an image type gives the card
+    of the image itself, any other type that is not HTML a plain card titled with the
+    file name; bytes that begin with a file's signature (PNG, PDF, ZIP, ...) are that
+    file whatever the header says. Never raises on any page content; raises
+    :class:`~ogpreview.InvalidURL` only when ``url`` is not an absolute http(s) URL.
     """
     return explain(html, url, content_type=content_type)[0]
 
@@ -51,7 +60,9 @@ def explain(
     ``html_title``, ``og_images``, ``host_name``, ...) or None when the field is empty.
     Link checkers use it to tell declared values from inferred ones."""
     page_url = _page_url(url)
-    page = parse_page(html, page_url, parse_content_type(content_type)[1])
+    mime = served_type(html, content_type)
+    # A file has no markup: its card is that of an empty page there, plus the file's own.
+    page = parse_page(html if mime is None else b"", page_url, parse_content_type(content_type)[1])
     base = absolutize(page_url, page.base_href) if page.base_href else None
     ctx = Context(page=page, url=page_url, base=base or page_url)
     values: dict[str, Any] = {}
@@ -59,7 +70,15 @@ def explain(
     for name in FIELDS:
         values[name], sources[name] = first_value_and_source(ctx, name)
     values["url"] = values["url"] or page_url
+    if mime is not None:
+        for name, (value, source) in file_fields(page_url, mime, html).items():
+            values[name], sources[name] = value, source
     return Card(**values), sources
+
+
+def explain_result(result: FetchResult) -> tuple[Card, dict[str, str | None]]:
+    """:func:`explain` of what a fetch returned: its bytes, final URL and Content-Type."""
+    return explain(result.body, result.url, content_type=result.headers.get("Content-Type"))
 
 
 #: The card fields, in the order they are extracted (the Card's own field order).

@@ -43,7 +43,7 @@ from ogpreview.errors import (
 from ogpreview.fetch.guard import AddressPolicy
 from ogpreview.fetch.policy import validate_url
 from ogpreview.fetch.resolver import Resolver, SystemResolver
-from ogpreview.fetch.response import FetchResult, parse_content_type
+from ogpreview.fetch.response import HTML_TYPES, FetchResult, parse_content_type
 from ogpreview.settings import Settings
 
 __all__ = ["FetchPurpose", "Fetcher"]
@@ -62,7 +62,6 @@ READ_CHUNK = 64 * 1024
 #: URL strings whose policy check is remembered.
 URL_MEMO_SIZE = 4096
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
-HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 JSON_TYPES = frozenset({"application/json", "application/json+oembed", "text/json"})
 
 _ACCEPT: Mapping[str, str] = {

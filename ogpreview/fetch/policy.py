@@ -67,7 +67,12 @@ def validate_url(
     if not host:
         raise InvalidURL("URL has no host", url=text)
     if port is None or (settings.allowed_ports is not None and port not in settings.allowed_ports):
-        raise BlockedURL(f"port {port} is not allowed", url=text)
+        # One message for every surface: the CLI's flag and the service's setting.
+        raise BlockedURL(
+            f"port {port} is not allowed (allow it with --allow-port {port} "
+            "or OGPREVIEW_ALLOWED_PORTS)",
+            url=text,
+        )
     ip = parse_ip_literal(host)
     if ip is not None:
         policy = policy or AddressPolicy.of(settings.allow_networks, settings.block_networks)

@@ -8,7 +8,12 @@ from functools import lru_cache
 
 from multidict import CIMultiDict, CIMultiDictProxy
 
-__all__ = ["FetchResult", "parse_content_type"]
+from ogpreview.extraction.sniff import sniff
+
+__all__ = ["HTML_TYPES", "FetchResult", "parse_content_type", "served_type"]
+
+#: The types that are pages: extracted for their markup.
+HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 
 
 @lru_cache(maxsize=256)
@@ -25,6 +30,21 @@ def parse_content_type(value: str | None) -> tuple[str | None, str | None]:
             charset = raw.strip().strip("'\"").strip().lower() or None
             break
     return (mime if "/" in mime and " " not in mime else None), charset
+
+
+def served_type(body: bytes | str, content_type: str | None) -> str | None:
+    """The MIME type a response previews as, or None for an HTML page.
+
+    The type its Content-Type header declares, except that a page type (or none) over
+    bytes that begin with a file's signature (:func:`~ogpreview.extraction.sniff.sniff`) is that
+    file's type: servers label images and downloads ``text/html``, and their bytes are
+    no markup. Any other declared type is believed (a browser would not render it as a
+    page either); already-decoded text is not sniffed.
+    """
+    mime = parse_content_type(content_type)[0]
+    if mime is not None and mime not in HTML_TYPES:
+        return mime
+    return sniff(body) if isinstance(body, bytes) else None
 
 
 def _empty_headers() -> CIMultiDictProxy[str]:
@@ -64,10 +84,17 @@ class FetchResult:
         return parse_content_type(self.headers.get("Content-Type"))[1]
 
     @property
+    def served_type(self) -> str | None:
+        """What the body previews as (see :func:`served_type`); None for an HTML page."""
+        return served_type(self.body, self.headers.get("Content-Type"))
+
+    @property
     def is_html(self) -> bool:
-        return self.content_type in {"text/html", "application/xhtml+xml"}
+        """An HTML page: declared as one, or not declared, and no file's bytes."""
+        return self.served_type is None
 
     @property
     def is_image(self) -> bool:
-        ct = self.content_type
-        return ct is not None and ct.startswith("image/")
+        """An image: declared as one, or an image's bytes under a page type."""
+        mime = self.served_type
+        return mime is not None and mime.startswith("image/")

@@ -178,6 +178,11 @@ def openapi_document(base_url: str, settings: Settings) -> dict[str, Any]:
                 "get": {
                     "operationId": "getPreview",
                     "summary": "The preview card of one URL",
+                    "description": (
+                        "An HTML page gives its card; an image previews as itself; any other "
+                        "file (a PDF, JSON, text, an archive) a plain card: its file name as "
+                        "title, the site's name and icon."
+                    ),
                     "parameters": [
                         _URL_PARAM,
                         {

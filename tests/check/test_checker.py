@@ -303,42 +303,80 @@ async def test_forbidden_says_the_bot_is_turned_away(site: Site, checker: Checke
     )
 
 
-async def test_pdf_is_an_error_but_keeps_its_card(site: Site, checker: Checker) -> None:
-    """A PDF is neither a page nor an image: an error, with the file card it would get."""
-    result = await checker.check(site.url("/report.pdf"))
+def _file_link(mime: str) -> Finding:
+    return Finding(
+        "file_link",
+        "warning",
+        f"the link is a file ({mime}), not an HTML page: it previews as a plain card (its "
+        "file name, the site's name and icon) with no description or image",
+    )
+
+
+async def test_pdf_is_a_warning_with_the_card_the_service_gives(site: Site) -> None:
+    """A PDF previews as a plain card, so it is a warning, not an error, and the check
+    reports the very card the library (and so the API) gives for it."""
+    url = site.url("/report.pdf")
+    async with Previewer(LOCAL, cache=MemoryCache()) as previewer:
+        result = await Checker(previewer).check(url)
+        card = await previewer.preview(url, refresh=True)
     assert (result.verdict, result.findings, result.card) == (
-        "error",
-        (
-            Finding(
-                "unsupported_content",
-                "error",
-                "the link is application/pdf, not an HTML page or an image: it gets no rich card",
-            ),
-        ),
+        "warning",
+        (_file_link("application/pdf"),),
+        card,
+    )
+
+
+async def test_octet_stream_is_a_file_link_too(site: Site, checker: Checker) -> None:
+    """Any other file type (here application/octet-stream) is the same plain-card warning."""
+    result = await checker.check(site.url("/bytes.bin"))
+    assert (result.verdict, result.findings, result.status, result.card) == (
+        "warning",
+        (_file_link("application/octet-stream"),),
+        200,
         Card(
-            url=site.url("/report.pdf"),
+            url=site.url("/bytes.bin"),
             site_name="127.0.0.1",
-            title="report.pdf",
-            type="document",
+            title="bytes.bin",
+            type="file",
             favicon=site.url("/favicon.ico"),
         ),
     )
 
 
-async def test_unpreviewable_type_is_an_error(site: Site, checker: Checker) -> None:
-    """application/octet-stream does not preview at all."""
-    result = await checker.check(site.url("/bytes.bin"))
-    assert (result.verdict, result.findings, result.card, result.status) == (
+async def _pdf_answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    await reader.readuntil(b"\r\n\r\n")
+    writer.write(
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/pdf\r\nContent-Length: 9\r\n"
+        b"Connection: close\r\n\r\n%PDF-1.4\n"
+    )
+    await writer.drain()
+
+
+async def test_file_without_a_name_has_no_title(checker: Checker) -> None:
+    """A file at a URL that names none (``/``) gets a card without a title: an error,
+    as for a page without one."""
+    async with raw_listener(script=_pdf_answer) as server:
+        result = await checker.check(server.url("/"))
+    assert (result.verdict, result.findings) == (
         "error",
         (
             Finding(
-                "unsupported_content",
+                "no_title",
                 "error",
-                "cannot preview content of type application/octet-stream",
+                "no title at all: the URL has no file name, the card shows none",
             ),
+            _file_link("application/pdf"),
         ),
-        None,
-        None,
+    )
+
+
+async def test_png_labelled_html_is_an_image_link(site: Site, checker: Checker) -> None:
+    """A PNG its server calls text/html is checked as the image it is, not as a page."""
+    site.headers["/wide.png"] = {"Content-Type": "text/html"}
+    result = await checker.check(site.url("/wide.png"))
+    assert (result.verdict, result.findings) == (
+        "ok",
+        (Finding("image_link", "info", "the link is an image: it previews as the image itself"),),
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import html
 import io
 import json
 import os
@@ -19,6 +20,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, unquote, urlsplit
 
 import pytest
 
@@ -120,6 +122,27 @@ def test_table_output_from_a_file(site: Site, tmp_path: Path, capsys: Any) -> No
     )
 
 
+def test_file_link_is_a_warning_not_an_error(site: Site, tmp_path: Path, capsys: Any) -> None:
+    """A PDF link previews as a plain card: a file_link warning with that card, exit 0
+    under the default --fail-on error."""
+    code = main(["check", _urls(tmp_path, site.url("/report.pdf")), "--format", "jsonl", *FETCH])
+    out = json.loads(capsys.readouterr().out)
+    assert (code, out["verdict"], out["findings"], out["card"]["title"]) == (
+        0,
+        "warning",
+        [
+            {
+                "code": "file_link",
+                "severity": "warning",
+                "message": "the link is a file (application/pdf), not an HTML page: it previews "
+                "as a plain card (its file name, the site's name and icon) with no description "
+                "or image",
+            }
+        ],
+        "report.pdf",
+    )
+
+
 def test_jsonl_output_from_stdin(site: Site, monkeypatch: Any, capsys: Any) -> None:
     """URLs on stdin give one JSON object per URL, in the documented shape."""
     stdin = io.StringIO(f"{site.url('/check-no-image.html')}\n{site.url('/missing.html')}\n")
@@ -218,6 +241,62 @@ def test_csv_output(site: Site, tmp_path: Path, capsys: Any) -> None:
     ]
 
 
+def test_csv_neutralises_cells_a_spreadsheet_would_run(
+    site: Site, tmp_path: Path, capsys: Any
+) -> None:
+    """A page titled =HYPERLINK("http://x","y"), with a description and a site name that
+    start with + and @, is written with OWASP's single-quote prefix and every cell
+    quoted: a spreadsheet shows the text and runs nothing."""
+    url = site.url("/check-formula-title.html")
+    main(["check", _urls(tmp_path, url), "--format", "csv", *FETCH])
+    out = capsys.readouterr().out
+    header, row = csv.reader(io.StringIO(out))
+    cells = dict(zip(header, row, strict=True))
+    assert (
+        {k: cells[k] for k in ("title", "description", "site_name")},
+        out.splitlines()[1].startswith(f'"{url}","{url}","warning","200","'),
+        out.splitlines()[1].endswith(
+            '","\'=HYPERLINK(""http://x"",""y"")","\'+1 then @SUM(A1), and ;-2","",'
+            '"\'@Formula Site"'
+        ),
+    ) == (
+        {
+            "title": '\'=HYPERLINK("http://x","y")',
+            "description": "'+1 then @SUM(A1), and ;-2",
+            "site_name": "'@Formula Site",
+        },
+        True,
+        True,
+    )
+
+
+async def _titled(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    """A page whose title is the request's query string."""
+    head = await reader.readuntil(b"\r\n\r\n")
+    target = head.split(b" ", 2)[1].decode()
+    body = f"<title>{html.escape(unquote(urlsplit(target).query))}</title>".encode()
+    writer.write(
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n"
+        b"Content-Length: %d\r\nConnection: close\r\n\r\n%s" % (len(body), body)
+    )
+    await writer.drain()
+
+
+@pytest.fixture
+def titled() -> Iterator[Listener]:
+    yield from _in_thread(lambda: raw_listener(script=_titled))
+
+
+@pytest.mark.parametrize("title", ["=1+2", "+1", "-1", "@SUM(A1)"])
+def test_csv_prefixes_each_formula_start(
+    titled: Listener, tmp_path: Path, capsys: Any, title: str
+) -> None:
+    """A title starting with =, +, - or @ gets the single quote; the text is kept."""
+    main(["check", _urls(tmp_path, titled.url("/?" + quote(title))), "--format", "csv", *FETCH])
+    header, row = csv.reader(io.StringIO(capsys.readouterr().out))
+    assert dict(zip(header, row, strict=True))["title"] == "'" + title
+
+
 def test_summary_goes_to_stderr(site: Site, tmp_path: Path, capsys: Any) -> None:
     """Without a terminal the summary is plain lines: counts, slowest hosts, findings."""
     urls = _urls(
@@ -279,7 +358,8 @@ def test_duplicates_are_checked_once(site: Site, tmp_path: Path, capsys: Any) ->
 
 
 def test_loopback_is_refused_without_allow_flags(site: Site, tmp_path: Path, capsys: Any) -> None:
-    """Without --allow-network/--allow-port the local site is blocked, not fetched."""
+    """Without --allow-network/--allow-port the local site is blocked, not fetched; the
+    finding says how to allow the port."""
     code = main(["check", _urls(tmp_path, site.url("/check-good.html")), "--format", "jsonl"])
     finding = json.loads(capsys.readouterr().out)["findings"]
     assert (code, finding, site.hits["/check-good.html"]) == (
@@ -288,7 +368,8 @@ def test_loopback_is_refused_without_allow_flags(site: Site, tmp_path: Path, cap
             {
                 "code": "blocked_url",
                 "severity": "error",
-                "message": f"port {site.port} is not allowed",
+                "message": f"port {site.port} is not allowed (allow it with --allow-port "
+                f"{site.port} or OGPREVIEW_ALLOWED_PORTS)",
             }
         ],
         0,
@@ -617,15 +698,17 @@ def test_undecodable_header_bytes_are_reported_readably(
     code = main(["check", urls, "--format", "jsonl", "--processes", processes, *FETCH])
     out = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert (code, [(o["verdict"], o["findings"]) for o in out]) == (
-        1,
+        0,
         [
             (
-                "error",
+                "warning",
                 [
                     {
-                        "code": "unsupported_content",
-                        "severity": "error",
-                        "message": "cannot preview content of type application/x-\ufffd\ufffd",
+                        "code": "file_link",
+                        "severity": "warning",
+                        "message": "the link is a file (application/x-\ufffd\ufffd), not an "
+                        "HTML page: it previews as a plain card (its file name, the site's name "
+                        "and icon) with no description or image",
                     }
                 ],
             )

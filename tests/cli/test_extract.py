@@ -9,7 +9,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from ogpreview import Card, Image
 from ogpreview.cli import main
+from tests.conftest import FIXTURES
+
+SITE = FIXTURES / "site"
 
 PAGE = (
     b"<html><head><title>Saved page</title>"
@@ -100,3 +104,20 @@ def test_a_page_with_strict_json_ld_does_not_load_extruct(tmp_path: Path) -> Non
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert (done.stderr.strip(), json.loads(done.stdout)["title"]) == ("0 False", "Strict")
+
+
+def test_a_png_prints_the_image_card(tmp_path: Path, capsys: Any) -> None:
+    """A saved PNG is the image it is, not a page whose description is its bytes."""
+    url = "https://example.com/img/photo.png"
+    image = tmp_path / "photo.png"
+    image.write_bytes((SITE / "wide.png").read_bytes())
+    code = main(["extract", str(image), "--url", url])
+    card = Card(
+        url=url,
+        site_name="example.com",
+        title="photo.png",
+        image=Image(url=url, width=1200, height=630, type="image/png"),
+        type="image",
+        favicon="https://example.com/favicon.ico",
+    )
+    assert (code, json.loads(capsys.readouterr().out)) == (0, card.to_dict())

@@ -64,6 +64,30 @@ def test_json_card(site: Site, capsys: Any) -> None:
     )
 
 
+@pytest.mark.parametrize(("path", "kind"), [("/report.pdf", "document"), ("/archive.zip", "file")])
+def test_file_link_prints_its_plain_card(site: Site, capsys: Any, path: str, kind: str) -> None:
+    """A link to a file (a PDF, an archive) prints the plain card the service gives it:
+    the file name as title, the site's name and icon; exit 0, not an error."""
+    code = main(["preview", site.url(path), *FETCH])
+    assert (code, json.loads(capsys.readouterr().out)) == (
+        0,
+        {
+            "url": site.url(path),
+            "site_name": "127.0.0.1",
+            "title": path.lstrip("/"),
+            "description": None,
+            "image": None,
+            "type": kind,
+            "locale": None,
+            "favicon": site.url("/favicon.ico"),
+            "author": None,
+            "published_time": None,
+            "oembed_url": None,
+            "theme_color": None,
+        },
+    )
+
+
 def test_markdown_card(site: Site, capsys: Any) -> None:
     """--format markdown prints the card as a block quote."""
     code = main(["preview", site.url("/check-no-image.html"), "--format", "markdown", *FETCH])
@@ -82,11 +106,13 @@ def test_http_error_exits_1(site: Site, capsys: Any) -> None:
 
 
 def test_loopback_is_blocked_without_allow_flags(site: Site, capsys: Any) -> None:
-    """Without --allow-port/--allow-network the local site is refused."""
+    """Without --allow-port/--allow-network the local site is refused, and the refusal
+    says how to allow the port."""
     code = main(["preview", site.url("/check-good.html")])
     assert (code, capsys.readouterr().err, site.hits["/check-good.html"]) == (
         1,
-        f"error: blocked_url: port {site.port} is not allowed\n",
+        f"error: blocked_url: port {site.port} is not allowed (allow it with --allow-port "
+        f"{site.port} or OGPREVIEW_ALLOWED_PORTS)\n",
         0,
     )
 

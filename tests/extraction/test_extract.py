@@ -7,7 +7,8 @@ import logging
 import pytest
 
 import ogpreview.extraction.rules as rules
-from ogpreview import Card, Image, InvalidURL, extract
+from ogpreview import Card, Image, InvalidURL, explain, extract
+from tests.servers import PNG_1X1
 
 PAGE = "https://www.example.com/a/page.html"
 
@@ -206,3 +207,78 @@ def test_noncharacters_are_dropped_from_text() -> None:
     """U+FFFF in a JSON-LD headline is not text: the title keeps only the real words."""
     html = '<script type="application/ld+json">{"headline": "News\\uffff today"}</script>'
     assert extract(html.encode(), PAGE).title == "News today"
+
+
+IMAGE_URL = "https://www.example.com/img/photo.png"
+
+
+def test_png_bytes_are_the_image_not_a_page() -> None:
+    """A PNG (no Content-Type given) previews as itself, sized from its header: its
+    bytes are never read as a page's text."""
+    assert extract(PNG_1X1, IMAGE_URL) == Card(
+        url=IMAGE_URL,
+        site_name="example.com",
+        title="photo.png",
+        image=Image(url=IMAGE_URL, width=1, height=1, type="image/png"),
+        type="image",
+        favicon="https://www.example.com/favicon.ico",
+    )
+
+
+def test_png_labelled_html_is_still_the_image() -> None:
+    """A PNG under an HTML Content-Type is sniffed: the signature wins over the label."""
+    card = extract(PNG_1X1, IMAGE_URL, content_type="text/html; charset=utf-8")
+    assert (card.type, card.description, card.image) == (
+        "image",
+        None,
+        Image(url=IMAGE_URL, width=1, height=1, type="image/png"),
+    )
+
+
+@pytest.mark.parametrize(
+    ("data", "kind"),
+    [
+        (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj <</Title (Not a page)>>", "document"),
+        (b"PK\x03\x04\x14\x00\x00\x00\x08\x00<title>zipped</title>", "file"),
+        (b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\xff<title>gzipped</title>", "file"),
+        (b"GIF89a\x02\x00\x03\x00<title>not a title</title>", "image"),
+    ],
+    ids=["pdf", "zip", "gzip", "gif"],
+)
+def test_a_file_gets_the_plain_card_of_its_kind(data: bytes, kind: str) -> None:
+    """A PDF, an archive or an image gives a plain card named after the file, with
+    nothing read from its bytes as markup."""
+    url = "https://example.com/files/thing"
+    card = extract(data, url)
+    assert (card.title, card.type, card.description, card.site_name) == (
+        "thing",
+        kind,
+        None,
+        "example.com",
+    )
+
+
+def test_a_declared_file_type_is_believed() -> None:
+    """Markup served as application/pdf previews as the PDF link it is, as the service
+    would show it."""
+    url = "https://example.com/r/report.pdf"
+    assert extract(b"<title>Markup</title>", url, content_type="application/pdf") == Card(
+        url=url,
+        site_name="example.com",
+        title="report.pdf",
+        type="document",
+        favicon="https://example.com/favicon.ico",
+    )
+
+
+def test_a_file_card_names_its_sources() -> None:
+    """explain() says where a file card's fields came from."""
+    _, sources = explain(PNG_1X1, IMAGE_URL)
+    assert {k: v for k, v in sources.items() if v is not None} == {
+        "url": "page_url",
+        "site_name": "host_name",
+        "title": "file_name",
+        "image": "file_itself",
+        "type": "file_type",
+        "favicon": "favicon_default",
+    }

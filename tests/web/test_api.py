@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient
 
+from tests.servers import FILE_LINKS
 from tests.service import BASE, api, sig
 from tests.web_origin import SITE, SiteOrigin, site_origin
 
@@ -98,6 +99,43 @@ async def test_blocked_address_never_connects(origin: SiteOrigin) -> None:
         assert response.status == 400
         assert (await response.json())["error"]["code"] == "blocked_address"
     assert sum(origin.hits.values()) == 0
+
+
+async def test_blocked_port_says_how_to_allow_it(origin: SiteOrigin) -> None:
+    """A port outside the allowed ones is refused with 400 before any connection, and the
+    message names the setting (and the CLI flag) that allows it."""
+    async with api(BASE.replace(allowed_ports=(80, 443))) as client:
+        response = await client.get("/v1/preview", params={"url": origin.url("/card-normal.html")})
+        assert (response.status, await response.json()) == (
+            400,
+            {
+                "error": {
+                    "code": "blocked_url",
+                    "message": f"port {origin.port} is not allowed (allow it with --allow-port "
+                    f"{origin.port} or OGPREVIEW_ALLOWED_PORTS)",
+                }
+            },
+        )
+    assert sum(origin.hits.values()) == 0
+
+
+@pytest.mark.parametrize(("path", "kind"), FILE_LINKS)
+async def test_file_link_gets_a_plain_card(
+    client: TestClient[Any, Any], origin: SiteOrigin, path: str, kind: str
+) -> None:
+    """A PDF, JSON, text or archive link answers 200 with a plain card (its file name,
+    the site's name and icon), as ogpreview check and ogpreview preview report it."""
+    response = await client.get("/v1/preview", params={"url": origin.url(path)})
+    body = await response.json()
+    assert (response.status, {k: body[k] for k in ("url", "title", "type", "site_name")}) == (
+        200,
+        {
+            "url": origin.url(path),
+            "title": path.lstrip("/"),
+            "type": kind,
+            "site_name": "127.0.0.1",
+        },
+    )
 
 
 async def test_url_too_long_is_414(client: TestClient[Any, Any]) -> None:
