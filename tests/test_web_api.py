@@ -15,7 +15,7 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from ogpreview.settings import Settings
-from ogpreview.web import create_app
+from ogpreview.web import ApiRunner, create_app
 from tests.web_origin import SITE, SiteOrigin, site_origin
 
 SECRET = "test-secret"
@@ -33,9 +33,16 @@ def sig(url: str) -> str:
     return hmac.new(SECRET.encode(), url.encode(), hashlib.sha256).hexdigest()
 
 
+class ApiTestServer(TestServer):
+    """aiohttp's test server, running the app as ``ogpreview serve`` does (ApiRunner)."""
+
+    async def _make_runner(self, **kwargs: Any) -> ApiRunner:
+        return ApiRunner(self.app, **kwargs)
+
+
 @asynccontextmanager
 async def api(settings: Settings = BASE) -> AsyncIterator[TestClient[Any, Any]]:
-    client = TestClient(TestServer(create_app(settings), host="127.0.0.1"))
+    client = TestClient(ApiTestServer(create_app(settings), host="127.0.0.1"))
     await client.start_server()
     try:
         yield client
@@ -221,8 +228,8 @@ async def test_bad_json_is_400(client: TestClient[Any, Any]) -> None:
 
 
 async def test_wrong_body_shape_is_400(client: TestClient[Any, Any]) -> None:
-    """A JSON body without a list of strings under "urls" is a bad request."""
-    response = await client.post("/v1/previews", json={"urls": [1, 2]})
+    """A JSON body without a list under "urls" is a bad request."""
+    response = await client.post("/v1/previews", json={"url": ["http://x/"]})
     assert response.status == 400
     assert await response.json() == {
         "error": {"code": "bad_request", "message": 'the body must be {"urls": [string, ...]}'}
@@ -249,7 +256,11 @@ async def test_response_as_text(client: TestClient[Any, Any], origin: SiteOrigin
     response = await client.post(
         "/v1/previews/response", data=f"Read {url} today.", headers={"Content-Type": "text/plain"}
     )
-    assert await response.json() == {"results": [{"url": url, "card": normal_card(origin)}]}
+    assert await response.json() == {
+        "results": [{"url": url, "card": normal_card(origin)}],
+        "links_found": 1,
+        "truncated": False,
+    }
 
 
 async def test_api_keys_required_on_v1(origin: SiteOrigin) -> None:
@@ -532,4 +543,4 @@ async def test_response_with_unknown_charset(client: TestClient[Any, Any]) -> No
         headers={"Content-Type": "text/plain; charset=no-such-charset"},
     )
     assert response.status == 200
-    assert await response.json() == {"results": []}
+    assert await response.json() == {"results": [], "links_found": 0, "truncated": False}
