@@ -4,6 +4,7 @@ truncated link lists, port 0, and what a client is told when the job store is do
 from __future__ import annotations
 
 import gzip
+import json
 import logging
 import zlib
 from collections.abc import AsyncIterator
@@ -11,9 +12,11 @@ from typing import Any
 
 import brotli
 import pytest
+from aiohttp import web
 from aiohttp.test_utils import TestClient
 
-from tests.test_web_api import BASE, api, normal_card
+from ogpreview.web import create_app
+from tests.test_web_api import BASE, ApiTestServer, api, normal_card
 from tests.web_origin import SiteOrigin, site_origin
 
 BODY = b'{"urls": []}'
@@ -218,3 +221,59 @@ async def test_jobs_unavailable_keeps_the_redis_address_in_the_log(
     )
     logged = [r.getMessage() for r in caplog.records if r.name == "ogpreview.web"]
     assert any("127.0.0.1:1" in line for line in logged)
+
+
+async def test_openapi_documents_the_new_answers(client: TestClient[Any, Any]) -> None:
+    """The OpenAPI document has 415 on every operation reading a body, 431 on the API,
+    and the links_found/truncated fields of the response-links answer."""
+    document = await (await client.get("/openapi.json")).json()
+    paths = document["paths"]
+    with_body = {
+        (path, method)
+        for path, ops in paths.items()
+        for method, op in ops.items()
+        if "requestBody" in op
+    }
+    assert with_body == {
+        ("/v1/previews", "post"),
+        ("/v1/previews/response", "post"),
+        ("/v1/checks", "post"),
+    }
+    assert all("415" in paths[path][method]["responses"] for path, method in with_body)
+    assert "431" in paths["/v1/preview"]["get"]["responses"]
+    answer = document["components"]["schemas"]["ResponseResults"]
+    assert (answer["required"], answer["properties"]["links_found"]["type"]) == (
+        ["results", "links_found", "truncated"],
+        "integer",
+    )
+    assert answer["properties"]["truncated"]["type"] == "boolean"
+
+
+async def test_failure_outside_the_middleware_is_a_json_500(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A failure the app's error middleware never sees (here a middleware outside it that
+    raises) is still a JSON 500 internal_error, logged with its traceback, one access line."""
+
+    @web.middleware
+    async def broken(request: web.Request, handler: Any) -> web.StreamResponse:
+        raise RuntimeError("broken outside the error middleware")
+
+    app = create_app(BASE)
+    app.middlewares.insert(0, broken)
+    caplog.set_level(logging.INFO)
+    async with TestClient(ApiTestServer(app, host="127.0.0.1")) as client:
+        response = await client.get("/healthz")
+        body = await response.json()
+    assert (response.status, body) == (
+        500,
+        {"error": {"code": "internal_error", "message": "internal error"}},
+    )
+    access = [json.loads(r.getMessage()) for r in caplog.records if r.name == "ogpreview.access"]
+    assert [(a["method"], a["path"], a["route"], a["status"]) for a in access] == [
+        ("GET", "/healthz", "unhandled", 500)
+    ]
+    tracebacks = [r for r in caplog.records if r.exc_info]
+    assert [str(r.exc_info[1]) for r in tracebacks if r.exc_info] == [
+        "broken outside the error middleware"
+    ]

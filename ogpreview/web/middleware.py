@@ -3,6 +3,8 @@
 ``observe`` is the one place errors become responses: a :class:`~ogpreview.PreviewError`
 maps to 400/502/504 by code, an :class:`ApiError` carries its own status, aiohttp's HTTP
 exceptions keep theirs, and anything unexpected is logged and answered 500 without detail.
+(Requests aiohttp's parser refuses never reach a middleware: ``ogpreview.web.server``
+answers those, with the same :func:`error_response` and :func:`account`.)
 """
 
 from __future__ import annotations
