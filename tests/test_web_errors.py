@@ -7,7 +7,6 @@ import gzip
 import json
 import logging
 import zlib
-from collections.abc import AsyncIterator
 from typing import Any
 
 import brotli
@@ -16,25 +15,18 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from ogpreview.web import create_app
+from tests import test_web_api
 from tests.test_web_api import BASE, ApiTestServer, api, normal_card
-from tests.web_origin import SiteOrigin, site_origin
+from tests.web_origin import SiteOrigin
 
 BODY = b'{"urls": []}'
 ACCEPT = "gzip, deflate, br"
 #: Links the guard refuses before any lookup (they carry credentials): nothing is dialled.
 REFUSED = "http://user:pw@example.com/"
 
-
-@pytest.fixture
-async def origin() -> AsyncIterator[SiteOrigin]:
-    async with site_origin() as running:
-        yield running
-
-
-@pytest.fixture
-async def client() -> AsyncIterator[TestClient[Any, Any]]:
-    async with api() as running:
-        yield running
+# The API tests' fixtures: a client of the default app, and the page origin.
+client = test_web_api.client
+origin = test_web_api.origin
 
 
 async def post_coded(
