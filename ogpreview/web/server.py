@@ -136,7 +136,8 @@ class _ApiServer(web.Server):
 class ApiRunner(web.AppRunner):
     """:class:`aiohttp.web.AppRunner` for the API: aiohttp's parser refusals are answered
     in the API's JSON error shape and logged as one access-log line (use it in place of
-    ``web.AppRunner``; :func:`serve_app` in place of ``web.run_app``)."""
+    ``web.AppRunner``; :func:`serve_app` in place of ``web.run_app``). The parser's limits
+    are this module's, whatever ``kwargs`` say: telling 414 from 431 relies on them."""
 
     def __init__(self, app: web.Application, **kwargs: Any) -> None:
         kwargs.update(
