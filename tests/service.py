@@ -17,7 +17,7 @@ from typing import Any
 from aiohttp.test_utils import TestClient, TestServer
 
 from ogpreview.settings import Settings
-from ogpreview.web import create_app
+from ogpreview.web import ApiRunner, create_app
 
 SECRET = "test-secret"
 BASE = Settings(
@@ -34,9 +34,16 @@ def sig(url: str) -> str:
     return hmac.new(SECRET.encode(), url.encode(), hashlib.sha256).hexdigest()
 
 
+class ApiTestServer(TestServer):
+    """aiohttp's test server, running the app as ``ogpreview serve`` does (ApiRunner)."""
+
+    async def _make_runner(self, **kwargs: Any) -> ApiRunner:
+        return ApiRunner(self.app, **kwargs)
+
+
 @asynccontextmanager
 async def api(settings: Settings = BASE) -> AsyncIterator[TestClient[Any, Any]]:
-    client = TestClient(TestServer(create_app(settings), host="127.0.0.1"))
+    client = TestClient(ApiTestServer(create_app(settings), host="127.0.0.1"))
     await client.start_server()
     try:
         yield client
@@ -60,13 +67,28 @@ class Server:
     def __init__(self, process: asyncio.subprocess.Process, port: int) -> None:
         self.process = process
         self.port = port
+        #: The lines the process wrote to stderr since it listened, as they come.
+        self.log: list[str] = []
+        self._logged = asyncio.Condition()
 
     def url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.port}{path}"
 
+    async def read_log(self) -> None:
+        assert self.process.stderr is not None
+        while line := await self.process.stderr.readline():
+            async with self._logged:
+                self.log.append(line.decode(errors="replace").rstrip("\n"))
+                self._logged.notify_all()
+
+    async def wait_log(self, condition: Callable[[list[str]], bool]) -> None:
+        """Wait until the log so far satisfies ``condition``."""
+        async with asyncio.timeout(PROCESS_DEADLINE), self._logged:
+            await self._logged.wait_for(lambda: condition(self.log))
+
 
 @asynccontextmanager
-async def serve(extra_env: dict[str, str]) -> AsyncIterator[Server]:
+async def serve(extra_env: dict[str, str], *, log_level: str = "WARNING") -> AsyncIterator[Server]:
     port = free_port()
     env = {
         **os.environ,
@@ -87,7 +109,7 @@ async def serve(extra_env: dict[str, str]) -> AsyncIterator[Server]:
         "--port",
         str(port),
         "--log-level",
-        "WARNING",
+        log_level,
         env=env,
         stdin=asyncio.subprocess.DEVNULL,
         stdout=asyncio.subprocess.DEVNULL,
@@ -98,8 +120,9 @@ async def serve(extra_env: dict[str, str]) -> AsyncIterator[Server]:
         async with asyncio.timeout(PROCESS_DEADLINE):
             while b"Running on" not in (line := await process.stderr.readline()):
                 assert line, "server exited before listening"
-        drain = asyncio.ensure_future(process.stderr.read())
-        yield Server(process, port)
+        server = Server(process, port)
+        drain = asyncio.ensure_future(server.read_log())
+        yield server
     finally:
         if process.returncode is None:
             process.send_signal(signal.SIGTERM)

@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from aiohttp import web
 
@@ -94,3 +95,28 @@ async def site_origin() -> AsyncIterator[SiteOrigin]:
     finally:
         origin.release.set()
         await runner.cleanup()
+
+
+def normal_card(origin: SiteOrigin) -> dict[str, Any]:
+    return {
+        "url": origin.url("/card-normal.html"),
+        "site_name": "Example News",
+        "title": "Harbour lights return to the old port",
+        "description": (
+            "After ten years, the lamps along the quay shine again & the town turns out to watch."
+        ),
+        "image": {
+            "url": origin.url("/card-photo.png"),
+            "width": 400,
+            "height": 200,
+            "alt": None,
+            "type": None,
+        },
+        "type": None,
+        "locale": "en",
+        "favicon": origin.url("/favicon.ico"),
+        "author": None,
+        "published_time": None,
+        "oembed_url": None,
+        "theme_color": None,
+    }

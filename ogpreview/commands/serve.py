@@ -13,8 +13,6 @@ import time
 from types import FrameType
 from typing import Any
 
-from aiohttp import web
-
 from ogpreview.commands.common import (
     EXIT_FAILURE,
     EXIT_OK,
@@ -87,20 +85,18 @@ def run(args: argparse.Namespace) -> int:
 
 def _serve(settings: Settings, *, reuse_port: bool) -> int:
     from ogpreview.extraction.document import preload_lenient_jsonld
-    from ogpreview.web import create_app
+    from ogpreview.web import create_app, serve_app
 
     preload_lenient_jsonld()  # a long-lived server pays for the import now, not mid-request
-    app = create_app(settings)
-    # run_app turns SIGTERM and SIGINT into a graceful stop: it stops accepting, lets
-    # in-flight requests finish (up to shutdown_timeout), then runs the cleanup contexts.
-    web.run_app(
-        app,
+    # SIGTERM and SIGINT stop it gracefully: it stops accepting, lets in-flight requests
+    # finish (up to SHUTDOWN_TIMEOUT), then runs the cleanup contexts.
+    serve_app(
+        create_app(settings),
         host=settings.host,
         port=settings.port,
-        reuse_port=reuse_port or None,
+        reuse_port=reuse_port,
         shutdown_timeout=SHUTDOWN_TIMEOUT,
-        access_log=None,  # the app writes its own JSON access log
-        print=lambda text: print(text, file=sys.stderr, flush=True),
+        announce=lambda text: print(text, file=sys.stderr, flush=True),
     )
     return EXIT_OK
 

@@ -66,6 +66,8 @@ def validate_url(
     host = host.rstrip(".").lower()
     if not host:
         raise InvalidURL("URL has no host", url=text)
+    if port == 0:  # no server listens there: a mistake, not a site that failed
+        raise BlockedURL("port 0 is not a port a server listens on", url=text)
     if port is None or (settings.allowed_ports is not None and port not in settings.allowed_ports):
         # One message for every surface: the CLI's flag and the service's setting.
         raise BlockedURL(

@@ -40,9 +40,16 @@ class ApiError(Exception):
         message: str,
         *,
         headers: Mapping[str, str] | None = None,
+        close: bool = False,
     ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
         self.headers = dict(headers or {})
+        #: The connection cannot carry another request after this answer.
+        self.close = close
+
+    def to_dict(self) -> dict[str, object]:
+        """The error as the JSON object the API reports (as :meth:`PreviewError.to_dict`)."""
+        return {"code": self.code, "message": self.message}

@@ -4,6 +4,7 @@ reads its progress and results (JSON, or JSON lines streamed until the job is do
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 
 import orjson
@@ -19,11 +20,13 @@ from ogpreview.check.jobs.base import (
     valid_job_id,
 )
 from ogpreview.web.apierror import ApiError
+from ogpreview.web.body import json_body
 from ogpreview.web.keys import JOBS_KEY, PREVIEWER_KEY, SETTINGS_KEY
 
 __all__ = ["jobs_ctx", "routes"]
 
 routes = web.RouteTableDef()
+log = logging.getLogger("ogpreview.web")
 
 #: Digits accepted in offset/limit (more is no real position).
 MAX_INT_DIGITS = 10
@@ -49,7 +52,11 @@ async def jobs_ctx(app: web.Application) -> AsyncIterator[None]:
 
 
 def _unavailable(exc: JobStoreError) -> ApiError:
-    return ApiError(503, "jobs_unavailable", f"batch checks are unavailable: {exc}")
+    # The cause names the job store's address: for the operator's log, not for clients.
+    log.warning("batch checks are unavailable: %s", exc)
+    return ApiError(
+        503, "jobs_unavailable", "batch checks are unavailable: the job store cannot be reached"
+    )
 
 
 def _links(job_id: str) -> dict[str, str]:
@@ -59,11 +66,7 @@ def _links(job_id: str) -> dict[str, str]:
 @routes.post("/v1/checks")
 async def submit(request: web.Request) -> web.Response:
     """Queue a check of up to ``check_max_urls`` URLs; 202 with the job's id."""
-    raw = await request.read()  # client_max_size caps it (413)
-    try:
-        body = orjson.loads(raw)
-    except orjson.JSONDecodeError as exc:
-        raise ApiError(400, "bad_request", f"the body is not valid JSON: {exc}") from exc
+    body = await json_body(request)
     urls = body.get("urls") if isinstance(body, dict) else None
     if not isinstance(urls, list) or not all(isinstance(u, str) for u in urls):
         raise ApiError(400, "bad_request", 'the body must be {"urls": [string, ...]}')

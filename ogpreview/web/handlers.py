@@ -10,6 +10,7 @@ from aiohttp import web
 from ogpreview.card import Card
 from ogpreview.errors import PreviewError, UnsupportedContent
 from ogpreview.web.apierror import ApiError
+from ogpreview.web.body import json_body, read_body
 from ogpreview.web.keys import FETCHER_KEY, METRICS_KEY, PREVIEWER_KEY, SETTINGS_KEY, SIGNER_KEY
 from ogpreview.web.manifest import plugin_manifest
 from ogpreview.web.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
@@ -81,48 +82,50 @@ async def preview(request: web.Request) -> web.Response:
     return web.Response(body=orjson.dumps(body), content_type="application/json")
 
 
-async def _json_body(request: web.Request) -> Any:
-    raw = await request.read()  # client_max_size caps it (413)
-    try:
-        return orjson.loads(raw)
-    except orjson.JSONDecodeError as exc:
-        raise ApiError(400, "bad_request", f"the body is not valid JSON: {exc}") from exc
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):  # before int: True is an int too
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    return "an array" if isinstance(value, list) else "an object"
 
 
-async def _batch(request: web.Request, urls: list[str]) -> list[dict[str, Any]]:
-    """Results in the order of ``urls``; each URL fails or succeeds on its own."""
-    settings = request.app[SETTINGS_KEY]
-    outcomes: dict[str, Card | PreviewError | ApiError] = {}
-    wanted: list[str] = []
-    for url in urls:
-        if len(url) > settings.max_url_length:
-            outcomes[url] = ApiError(
-                414, "url_too_long", f"URL longer than {settings.max_url_length} characters"
-            )
-        elif url not in outcomes:
-            wanted.append(url)
+def _refusal(item: Any, max_length: int) -> ApiError | None:
+    """Why one item of a batch is no URL to preview, or None when it may be one."""
+    if not isinstance(item, str):
+        return ApiError(400, "invalid_url", f"a URL must be a string, not {_json_type(item)}")
+    if len(item) > max_length:
+        return ApiError(414, "url_too_long", f"URL longer than {max_length} characters")
+    return None
+
+
+async def _batch(request: web.Request, items: list[Any]) -> list[dict[str, Any]]:
+    """One result per item, in order; each fails or succeeds on its own (an item that is
+    not a string too: it is echoed under "url" with its error)."""
+    max_length = request.app[SETTINGS_KEY].max_url_length
+    refused = {i: why for i, item in enumerate(items) if (why := _refusal(item, max_length))}
+    wanted = list(dict.fromkeys(item for i, item in enumerate(items) if i not in refused))
+    outcomes: dict[str, Card | PreviewError] = {}
     async for url, done in request.app[PREVIEWER_KEY].preview_many(wanted):
         outcomes[url] = done
     results: list[dict[str, Any]] = []
-    for url in urls:
-        outcome = outcomes[url]
+    for i, item in enumerate(items):
+        outcome = refused[i] if i in refused else outcomes[item]
         if isinstance(outcome, Card):
-            results.append({"url": url, "card": outcome.to_dict()})
-        elif isinstance(outcome, ApiError):
-            results.append(
-                {"url": url, "error": {"code": outcome.code, "message": outcome.message}}
-            )
+            results.append({"url": item, "card": outcome.to_dict()})
         else:
-            results.append({"url": url, "error": outcome.to_dict()})
+            results.append({"url": item, "error": outcome.to_dict()})
     return results
 
 
 @routes.post("/v1/previews")
 async def previews(request: web.Request) -> web.Response:
     """Cards for a list of URLs, in request order."""
-    body = await _json_body(request)
+    body = await json_body(request)
     urls = body.get("urls") if isinstance(body, dict) else None
-    if not isinstance(urls, list) or not all(isinstance(u, str) for u in urls):
+    if not isinstance(urls, list):
         raise ApiError(400, "bad_request", 'the body must be {"urls": [string, ...]}')
     limit = request.app[SETTINGS_KEY].max_batch_urls
     if len(urls) > limit:
@@ -132,19 +135,21 @@ async def previews(request: web.Request) -> web.Response:
 
 @routes.post("/v1/previews/response")
 async def previews_of_response(request: web.Request) -> web.Response:
-    """Cards for the links in a plugin's API response (JSON or text), in their order."""
+    """Cards for the first ``max_batch_urls`` links in a plugin's API response (JSON or
+    text), in their order; ``links_found`` and ``truncated`` say whether links were left."""
     document: Any
     if request.content_type == "application/json":
-        document = await _json_body(request)
+        document = await json_body(request)
     else:
-        raw = await request.read()
+        raw = await read_body(request)
         try:
             document = raw.decode(request.charset or "utf-8", errors="replace")
         except LookupError:  # a charset name Python does not know
             document = raw.decode("utf-8", errors="replace")
-    previewer = request.app[PREVIEWER_KEY]
-    links = previewer.links_in(document)[: request.app[SETTINGS_KEY].max_batch_urls]
-    return _json({"results": await _batch(request, links)})
+    links = request.app[PREVIEWER_KEY].links_in(document)
+    limit = request.app[SETTINGS_KEY].max_batch_urls
+    results = await _batch(request, links[:limit])
+    return _json({"results": results, "links_found": len(links), "truncated": len(links) > limit})
 
 
 # --- the card, its image, oEmbed ---------------------------------------------------------------

@@ -3,6 +3,8 @@
 ``observe`` is the one place errors become responses: a :class:`~ogpreview.PreviewError`
 maps to 400/502/504 by code, an :class:`ApiError` carries its own status, aiohttp's HTTP
 exceptions keep theirs, and anything unexpected is logged and answered 500 without detail.
+(Requests aiohttp's parser refuses never reach a middleware: ``ogpreview.web.server``
+answers those, with the same :func:`error_response` and :func:`account`.)
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from ogpreview.errors import HTTPStatusError, PreviewError
 from ogpreview.web.apierror import ApiError, status_for
 from ogpreview.web.keys import LIMITER_KEY, METRICS_KEY, SETTINGS_KEY
 
-__all__ = ["error_response", "gate", "observe"]
+__all__ = ["account", "code_for_status", "error_response", "gate", "observe"]
 
 log = logging.getLogger("ogpreview.web")
 access_log = logging.getLogger("ogpreview.access")
@@ -43,7 +45,15 @@ _HTTP_CODES = {
     414: "url_too_long",
     415: "unsupported_media_type",
     429: "rate_limited",
+    431: "headers_too_large",
+    500: "internal_error",
+    504: "timeout",
 }
+
+
+def code_for_status(status: int) -> str:
+    """The stable code of an error status the API itself did not choose (aiohttp's)."""
+    return _HTTP_CODES.get(status, "http_error")
 
 
 def error_response(
@@ -68,14 +78,17 @@ def error_response(
 
 def _from_exception(request: web.Request, exc: BaseException) -> web.StreamResponse:
     if isinstance(exc, ApiError):
-        return error_response(exc.status, exc.code, exc.message, headers=exc.headers)
+        response = error_response(exc.status, exc.code, exc.message, headers=exc.headers)
+        if exc.close:
+            response.force_close()
+        return response
     if isinstance(exc, PreviewError):
         extra = {"status": exc.status} if isinstance(exc, HTTPStatusError) else None
         return error_response(status_for(exc), exc.code, exc.message, extra=extra)
     if isinstance(exc, web.HTTPException):
         if exc.status < 400:
             return exc  # redirects and the like pass through
-        code = _HTTP_CODES.get(exc.status, "http_error")
+        code = code_for_status(exc.status)
         headers = {"Allow": exc.headers["Allow"]} if "Allow" in exc.headers else None
         message = f"no route {request.path}" if exc.status == 404 else exc.reason
         return error_response(exc.status, code, message, headers=headers)
@@ -96,24 +109,45 @@ async def observe(request: web.Request, handler: Handler) -> web.StreamResponse:
         response = await handler(request)
     except Exception as exc:
         response = _from_exception(request, exc)
-    elapsed = time.perf_counter() - start
-    request.app[METRICS_KEY].observe(_route(request), request.method, response.status, elapsed)
+    account(
+        request.app,
+        client=client_address(request),
+        method=request.method,
+        path=request.path,
+        route=_route(request),
+        status=response.status,
+        seconds=time.perf_counter() - start,
+    )
+    return response
+
+
+def account(
+    app: web.Application,
+    *,
+    client: str,
+    method: str,
+    path: str | None,
+    route: str,
+    status: int,
+    seconds: float,
+) -> None:
+    """Count one answered request in the metrics and write its access-log line."""
+    app[METRICS_KEY].observe(route, method, status, seconds)
     if access_log.isEnabledFor(logging.INFO):
         # The path only: queries may hold signatures, headers may hold keys.
         access_log.info(
             orjson.dumps(
                 {
                     "ts": round(time.time(), 3),
-                    "client": client_address(request),
-                    "method": request.method,
-                    "path": request.path,
-                    "route": _route(request),
-                    "status": response.status,
-                    "ms": round(elapsed * 1000, 2),
+                    "client": client,
+                    "method": method,
+                    "path": path,
+                    "route": route,
+                    "status": status,
+                    "ms": round(seconds * 1000, 2),
                 }
             ).decode()
         )
-    return response
 
 
 def client_address(request: web.Request) -> str:

@@ -49,24 +49,46 @@ _ERROR = {
         }
     },
 }
-_RESULTS = {
-    "type": "object",
-    "required": ["results"],
-    "properties": {
-        "results": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "required": ["url"],
-                "properties": {
-                    "url": {"type": "string"},
-                    "card": {"$ref": "#/components/schemas/Card"},
-                    "error": {"$ref": "#/components/schemas/Error/properties/error"},
+
+
+def _results(url: dict[str, Any], **extra: dict[str, Any]) -> dict[str, Any]:
+    """A batch answer: one result per URL, with ``url`` as ``url`` describes it."""
+    return {
+        "type": "object",
+        "required": ["results", *extra],
+        "properties": {
+            "results": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["url"],
+                    "properties": {
+                        "url": url,
+                        "card": {"$ref": "#/components/schemas/Card"},
+                        "error": {"$ref": "#/components/schemas/Error/properties/error"},
+                    },
                 },
             },
-        }
+            **extra,
+        },
+    }
+
+
+_RESULTS = _results(
+    {"description": "the item as sent: a URL, or (with an invalid_url error) any JSON value"}
+)
+_RESPONSE_RESULTS = _results(
+    {"type": "string"},
+    links_found={
+        "type": "integer",
+        "minimum": 0,
+        "description": "distinct links found in the response (at most 1000 are looked for)",
     },
-}
+    truncated={
+        "type": "boolean",
+        "description": "true when more links were found than were previewed (max_batch_urls)",
+    },
+)
 
 _VERDICT = {"type": "string", "enum": ["ok", "warning", "error"]}
 _CHECK_JOB = {
@@ -133,12 +155,25 @@ _URL_PARAM = {
 }
 _API_ERRORS = {
     "400": _error(
-        "invalid or blocked URL (invalid_url, blocked_url, blocked_address), bad request"
+        "invalid or blocked URL (invalid_url, blocked_url, blocked_address), or a bad or "
+        "malformed request (bad_request)"
     ),
     "401": _error("missing or wrong API key (unauthorized)"),
     "413": _error("request body or batch too large (too_large, too_many_urls)"),
-    "414": _error("URL too long (url_too_long)"),
+    "414": _error("URL over max_url_length, or request line over 8190 bytes (url_too_long)"),
     "429": _error("rate limited (rate_limited); see Retry-After"),
+    "431": _error("a header field over 8192 bytes, or over 128 fields (headers_too_large)"),
+}
+#: The answers of the operations that read a request body.
+_BODY_ERRORS = {
+    **_API_ERRORS,
+    "415": {
+        **_error(
+            "a Content-Encoding other than gzip, deflate, br or identity "
+            "(unsupported_encoding); Accept-Encoding lists those"
+        ),
+        "headers": {"Accept-Encoding": {"schema": {"type": "string"}}},
+    },
 }
 _UPSTREAM_ERRORS = {
     "502": _error(
@@ -218,13 +253,17 @@ def openapi_document(base_url: str, settings: Settings) -> dict[str, Any]:
                             }
                         },
                     },
-                    "responses": {"200": _json_ok("one result per URL", "Results"), **_API_ERRORS},
+                    "responses": {
+                        "200": _json_ok("one result per item, in order", "Results"),
+                        **_BODY_ERRORS,
+                    },
                 }
             },
             "/v1/previews/response": {
                 "post": {
                     "operationId": "postResponsePreviews",
-                    "summary": "Cards of the links in a plugin's response, in their order",
+                    "summary": "Cards of the first max_batch_urls links in a plugin's response, "
+                    "in their order",
                     "requestBody": {
                         "required": True,
                         "content": {
@@ -232,7 +271,13 @@ def openapi_document(base_url: str, settings: Settings) -> dict[str, Any]:
                             "text/plain": {"schema": {"type": "string"}},
                         },
                     },
-                    "responses": {"200": _json_ok("one result per link", "Results"), **_API_ERRORS},
+                    "responses": {
+                        "200": _json_ok(
+                            "one result per link previewed, and whether links were left out",
+                            "ResponseResults",
+                        ),
+                        **_BODY_ERRORS,
+                    },
                 }
             },
             "/v1/card": {
@@ -344,7 +389,7 @@ def openapi_document(base_url: str, settings: Settings) -> dict[str, Any]:
                     },
                     "responses": {
                         "202": _json_ok("the job, queued", "CheckJob"),
-                        **_API_ERRORS,
+                        **_BODY_ERRORS,
                         "503": _error(
                             "too many URLs queued (jobs_busy, see Retry-After) or the job "
                             "store (Redis) is unavailable (jobs_unavailable)"
@@ -466,6 +511,7 @@ def openapi_document(base_url: str, settings: Settings) -> dict[str, Any]:
                     ]
                 },
                 "Results": _RESULTS,
+                "ResponseResults": _RESPONSE_RESULTS,
                 "Error": _ERROR,
                 "OEmbed": {
                     "type": "object",

@@ -98,6 +98,23 @@ async def test_redirect_to_another_scheme_is_blocked(
     assert info.value.code == "blocked_url"
 
 
+async def test_port_zero_is_blocked_url(fetcher: Fetcher) -> None:
+    """Port 0, where no server listens, is refused as blocked_url, not tried (connect_error)."""
+    with pytest.raises(BlockedURL) as info:
+        await fetcher.fetch("http://127.0.0.1:0/")
+    assert (type(info.value), info.value.message) == (
+        BlockedURL,
+        "port 0 is not a port a server listens on",
+    )
+
+
+async def test_redirect_to_port_zero_is_blocked_url(origin: Origin, fetcher: Fetcher) -> None:
+    """A redirect hop to port 0 is refused the same way."""
+    with pytest.raises(BlockedURL) as info:
+        await fetcher.fetch(origin.url("/to?target=http://127.0.0.1:0/next"))
+    assert info.value.message == "port 0 is not a port a server listens on"
+
+
 async def test_redirect_without_location_is_an_error(origin: Origin, fetcher: Fetcher) -> None:
     """A 302 with no Location is a connect_error with a clear message."""
     with pytest.raises(ConnectError, match="without a Location"):

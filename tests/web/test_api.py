@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -13,44 +12,7 @@ from aiohttp.test_utils import TestClient
 
 from tests.servers import FILE_LINKS
 from tests.service import BASE, api, sig
-from tests.web_origin import SITE, SiteOrigin, site_origin
-
-
-@pytest.fixture
-async def origin() -> AsyncIterator[SiteOrigin]:
-    async with site_origin() as running:
-        yield running
-
-
-@pytest.fixture
-async def client() -> AsyncIterator[TestClient[Any, Any]]:
-    async with api() as running:
-        yield running
-
-
-def normal_card(origin: SiteOrigin) -> dict[str, Any]:
-    return {
-        "url": origin.url("/card-normal.html"),
-        "site_name": "Example News",
-        "title": "Harbour lights return to the old port",
-        "description": (
-            "After ten years, the lamps along the quay shine again & the town turns out to watch."
-        ),
-        "image": {
-            "url": origin.url("/card-photo.png"),
-            "width": 400,
-            "height": 200,
-            "alt": None,
-            "type": None,
-        },
-        "type": None,
-        "locale": "en",
-        "favicon": origin.url("/favicon.ico"),
-        "author": None,
-        "published_time": None,
-        "oembed_url": None,
-        "theme_color": None,
-    }
+from tests.web_origin import SITE, SiteOrigin, normal_card
 
 
 async def test_preview_miss_then_hit(client: TestClient[Any, Any], origin: SiteOrigin) -> None:
@@ -231,8 +193,8 @@ async def test_bad_json_is_400(client: TestClient[Any, Any]) -> None:
 
 
 async def test_wrong_body_shape_is_400(client: TestClient[Any, Any]) -> None:
-    """A JSON body without a list of strings under "urls" is a bad request."""
-    response = await client.post("/v1/previews", json={"urls": [1, 2]})
+    """A JSON body without a list under "urls" is a bad request."""
+    response = await client.post("/v1/previews", json={"url": ["http://x/"]})
     assert response.status == 400
     assert await response.json() == {
         "error": {"code": "bad_request", "message": 'the body must be {"urls": [string, ...]}'}
@@ -259,7 +221,11 @@ async def test_response_as_text(client: TestClient[Any, Any], origin: SiteOrigin
     response = await client.post(
         "/v1/previews/response", data=f"Read {url} today.", headers={"Content-Type": "text/plain"}
     )
-    assert await response.json() == {"results": [{"url": url, "card": normal_card(origin)}]}
+    assert await response.json() == {
+        "results": [{"url": url, "card": normal_card(origin)}],
+        "links_found": 1,
+        "truncated": False,
+    }
 
 
 async def test_api_keys_required_on_v1(origin: SiteOrigin) -> None:
@@ -542,4 +508,4 @@ async def test_response_with_unknown_charset(client: TestClient[Any, Any]) -> No
         headers={"Content-Type": "text/plain; charset=no-such-charset"},
     )
     assert response.status == 200
-    assert await response.json() == {"results": []}
+    assert await response.json() == {"results": [], "links_found": 0, "truncated": False}

@@ -20,7 +20,7 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from ogpreview.fetch.resolver import StaticResolver
 from ogpreview.settings import Settings
-from ogpreview.web import create_app
+from ogpreview.web import ApiRunner, create_app
 
 #: Examples per operation: enough to cover the parameter shapes, few enough to stay fast.
 EXAMPLES_PER_OPERATION = 15
@@ -34,7 +34,7 @@ NOWHERE = Settings(
 @pytest.fixture(scope="module")
 def base_url() -> Iterator[str]:
     loop = asyncio.new_event_loop()
-    runner = web.AppRunner(create_app(NOWHERE, resolver=StaticResolver({})), shutdown_timeout=0.1)
+    runner = ApiRunner(create_app(NOWHERE, resolver=StaticResolver({})), shutdown_timeout=0.1)
     loop.run_until_complete(runner.setup())
     site = web.TCPSite(runner, "127.0.0.1", 0)
     loop.run_until_complete(site.start())
