@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from urllib.parse import unquote, urlsplit
 
+from ogpreview.absurl import host_of
 from ogpreview.card import Card, Image
 from ogpreview.errors import UnsupportedContent
 from ogpreview.extractor import explain
@@ -29,11 +30,6 @@ def _file_name(url: str) -> str | None:
     return name or None
 
 
-def _host(url: str) -> str | None:
-    host = urlsplit(url).hostname or ""
-    return (host[4:] if host.startswith("www.") else host) or None
-
-
 def explain_result(result: FetchResult) -> tuple[Card, Mapping[str, str | None] | None]:
     """The card for a fetch result, and for an HTML page where each field came from (the
     extractor's rule names, as :func:`~ogpreview.explain` gives them; None otherwise).
@@ -55,7 +51,7 @@ def _file_card(result: FetchResult, mime: str | None) -> Card:
         size = image_size(result.body)
         return Card(
             url=result.url,
-            site_name=_host(result.url),
+            site_name=host_of(result.url) or None,
             title=_file_name(result.url),
             image=Image(
                 url=result.url,
@@ -69,7 +65,7 @@ def _file_card(result: FetchResult, mime: str | None) -> Card:
     if mime is not None and (mime in _NAMED_TYPES or mime.startswith(_NAMED_FAMILIES)):
         return Card(
             url=result.url,
-            site_name=_host(result.url),
+            site_name=host_of(result.url) or None,
             title=_file_name(result.url),
             type=_NAMED_TYPES.get(mime) or mime.split("/", 1)[0],
             favicon=favicon,
