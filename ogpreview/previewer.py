@@ -16,7 +16,7 @@ import functools
 import logging
 import time
 from collections import Counter, defaultdict
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Mapping
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Literal
@@ -61,6 +61,12 @@ class PreviewResult:
     cache: CacheStatus
     #: When the card was fetched (Unix time).
     fetched_at: float
+    #: The URL asked for, as checked and normalised (the one a fetch starts from).
+    requested_url: str
+    #: Where the fetch that made the card ended, after redirects; kept with the card in
+    #: the cache. (For a card cached from another spelling of the same page, say with
+    #: tracking parameters, that fetch's end. None only for a card an older version cached.)
+    final_url: str | None
     #: The fetch made to answer this call, if one was.
     fetch: FetchResult | None = None
     #: With ``fetch``, for an HTML page: the card as extracted, before oEmbed and the image
@@ -212,14 +218,14 @@ class Previewer:
                 now = time.time()
                 if entry.is_fresh(now):
                     self.stats.hits += 1
-                    return self._result(entry, "hit")
+                    return self._result(url, entry, "hit")
                 if entry.card is not None:
                     self.stats.stale += 1
                     self._refresh_in_background(key, url, now)
-                    return self._result(entry, "stale")
+                    return self._result(url, entry, "stale")
         self.stats.misses += 1
         entry, fetched = await self._single_flight(key, url, refresh=refresh)
-        return self._result(entry, "miss", fetched)
+        return self._result(url, entry, "miss", fetched)
 
     def _check_url(self, url: str) -> tuple[str, str]:
         checked = str(self.fetcher.validate(url))
@@ -227,17 +233,19 @@ class Previewer:
 
     @staticmethod
     def _result(
-        entry: Entry, status: CacheStatus, fetched: _Fetched | None = None
+        url: str, entry: Entry, status: CacheStatus, fetched: _Fetched | None = None
     ) -> PreviewResult:
         if entry.error is not None:
             raise _fresh_copy(entry.error)
         assert entry.card is not None
         if fetched is None:
-            return PreviewResult(entry.card, status, entry.fetched_at)
+            return PreviewResult(entry.card, status, entry.fetched_at, url, entry.final_url)
         return PreviewResult(
             entry.card,
             status,
             entry.fetched_at,
+            url,
+            entry.final_url,
             fetched.result,
             fetched.extracted,
             fetched.sources,
@@ -325,7 +333,8 @@ class Previewer:
         self.stats.fetches["ok"] += 1
         now = time.time()
         fresh = freshness(result.headers, self.settings, now)
-        entry = Entry(card, None, now, now + fresh, now + fresh + self.settings.cache_stale_ttl)
+        stale = now + fresh + self.settings.cache_stale_ttl
+        entry = Entry(card, None, now, now + fresh, stale, final_url=result.url)
         return entry, _Fetched(result, extracted, sources)
 
     async def _enrich(self, card: Card, result: FetchResult) -> Card:
@@ -390,20 +399,28 @@ class Previewer:
     ) -> AsyncIterator[tuple[str, Card | PreviewError]]:
         """``(url, card or error)`` for each URL, as they complete; at most ``concurrency``
         at once overall and ``settings.per_host_connections`` per host."""
+        async with contextlib.aclosing(self.lookup_many(urls, concurrency=concurrency)) as done:
+            async for url, outcome in done:
+                yield url, outcome.card if isinstance(outcome, PreviewResult) else outcome
+
+    async def lookup_many(
+        self, urls: Iterable[str], *, concurrency: int | None = None
+    ) -> AsyncGenerator[tuple[str, PreviewResult | PreviewError], None]:
+        """Like :meth:`preview_many`, with how each card was served (see :meth:`lookup`)."""
         limit = concurrency or self.settings.concurrency
         per_host: defaultdict[str, asyncio.Semaphore] = defaultdict(
             lambda: asyncio.Semaphore(self.settings.per_host_connections)
         )
 
-        async def one(url: str) -> tuple[str, Card | PreviewError]:
+        async def one(url: str) -> tuple[str, PreviewResult | PreviewError]:
             host = (urlsplit(url).hostname or "") if "://" in url else ""
             async with per_host[host]:
                 try:
-                    return url, await self.preview(url)
+                    return url, await self.lookup(url)
                 except PreviewError as error:
                     return url, error
 
-        pending: set[asyncio.Task[tuple[str, Card | PreviewError]]] = set()
+        pending: set[asyncio.Task[tuple[str, PreviewResult | PreviewError]]] = set()
         source = iter(urls)
         try:
             while True:

@@ -9,6 +9,7 @@ from aiohttp import web
 
 from ogpreview.card import Card
 from ogpreview.errors import PreviewError, UnsupportedContent
+from ogpreview.previewer import PreviewResult
 from ogpreview.render import CARD_CSP, CARD_CSS, card_fragment, card_to_html, card_to_markdown
 from ogpreview.web.apierror import ApiError
 from ogpreview.web.keys import FETCHER_KEY, METRICS_KEY, PREVIEWER_KEY, SETTINGS_KEY, SIGNER_KEY
@@ -76,9 +77,18 @@ async def preview(request: web.Request) -> web.Response:
     refresh = _flag(request, "refresh") if "refresh" in request.query else False
     result = await request.app[PREVIEWER_KEY].lookup(url, refresh=refresh)
     body = result.card.to_dict()
-    body["cache"] = result.cache
-    body["fetched_at"] = result.fetched_at
+    body.update(_served(result))
     return web.Response(body=orjson.dumps(body), content_type="application/json")
+
+
+def _served(result: PreviewResult) -> dict[str, Any]:
+    """How a card was served, beside the card in every answer that has one."""
+    return {
+        "cache": result.cache,
+        "fetched_at": result.fetched_at,
+        "requested_url": result.requested_url,
+        "final_url": result.final_url,
+    }
 
 
 async def _json_body(request: web.Request) -> Any:
@@ -92,7 +102,7 @@ async def _json_body(request: web.Request) -> Any:
 async def _batch(request: web.Request, urls: list[str]) -> list[dict[str, Any]]:
     """Results in the order of ``urls``; each URL fails or succeeds on its own."""
     settings = request.app[SETTINGS_KEY]
-    outcomes: dict[str, Card | PreviewError | ApiError] = {}
+    outcomes: dict[str, PreviewResult | PreviewError | ApiError] = {}
     wanted: list[str] = []
     for url in urls:
         if len(url) > settings.max_url_length:
@@ -101,13 +111,13 @@ async def _batch(request: web.Request, urls: list[str]) -> list[dict[str, Any]]:
             )
         elif url not in outcomes:
             wanted.append(url)
-    async for url, done in request.app[PREVIEWER_KEY].preview_many(wanted):
+    async for url, done in request.app[PREVIEWER_KEY].lookup_many(wanted):
         outcomes[url] = done
     results: list[dict[str, Any]] = []
     for url in urls:
         outcome = outcomes[url]
-        if isinstance(outcome, Card):
-            results.append({"url": url, "card": outcome.to_dict()})
+        if isinstance(outcome, PreviewResult):
+            results.append({"url": url, "card": outcome.card.to_dict(), **_served(outcome)})
         elif isinstance(outcome, ApiError):
             results.append(
                 {"url": url, "error": {"code": outcome.code, "message": outcome.message}}
