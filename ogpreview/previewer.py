@@ -26,16 +26,16 @@ from ogpreview.cache import Cache, Entry, MemoryCache
 from ogpreview.cachekey import cache_key
 from ogpreview.card import Card
 from ogpreview.cards import explain_result
-from ogpreview.errors import HTTPStatusError, PreviewError, error_from_code
+from ogpreview.errors import HTTPStatusError, PreviewError, error_from_code, is_transient
 from ogpreview.fetcher import Fetcher
-from ogpreview.imageprobe import image_size
+from ogpreview.imageprobe import Size, read_image
 from ogpreview.links import links_in
 from ogpreview.oembed import endpoint_for, merge_oembed, parse_oembed
 from ogpreview.response import FetchResult
 from ogpreview.settings import Settings
 from ogpreview.tasks import cancel_and_wait
 
-__all__ = ["PreviewResult", "PreviewStats", "Previewer"]
+__all__ = ["ImageProbe", "PreviewResult", "PreviewStats", "Previewer"]
 
 log = logging.getLogger(__name__)
 
@@ -49,8 +49,6 @@ LOCK_GRACE = 5.0
 LOCK_LEASE = 3.0
 #: URL strings whose check and cache key are remembered.
 URL_MEMO_SIZE = 4096
-#: Errors worth retrying soon: the site may be back in a minute.
-_TRANSIENT = frozenset({"timeout", "connect_error", "dns_error"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,9 +68,24 @@ class PreviewResult:
     #: The fetch made to answer this call, if one was.
     fetch: FetchResult | None = None
     #: With ``fetch``, for an HTML page: the card as extracted, before oEmbed and the image
-    #: probe changed it, and the extractor rule each field came from (see ``explain``).
+    #: probe changed it, and the extractor rule each field came from (see ``explain``);
+    #: when the probe dropped the image, ``image_dropped`` says why, and when it kept it
+    #: unsized for a failure that may pass, ``image_unsized`` does.
     extracted: Card | None = None
     sources: Mapping[str, str | None] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ImageProbe:
+    """What probing an image found: its size, or why there is none."""
+
+    size: Size | None = None
+    #: A definitive answer that the image is unusable: 404/410 or another refusal, not an
+    #: image, bytes no decoder reads, a refused address. A card drops such an image.
+    broken: str | None = None
+    #: A failure that may pass (5xx, 429, timeout, DNS, connection): a card keeps the image
+    #: unsized, and is cached only briefly so that it is probed again soon.
+    transient: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +93,15 @@ class _Fetched:
     result: FetchResult
     extracted: Card
     sources: Mapping[str, str | None] | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Enriched:
+    card: Card
+    #: Set when the image probe failed in a way that may pass: the card is kept briefly.
+    retry_image: bool = False
+    #: Source notes for ``explain`` (``image_dropped``, ``image_unsized``).
+    notes: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -116,10 +138,7 @@ def freshness(headers: Mapping[str, str], settings: Settings, now: float) -> flo
 
 
 def _negative_ttl(error: PreviewError, settings: Settings) -> float:
-    transient = error.code in _TRANSIENT or (
-        isinstance(error, HTTPStatusError) and error.status >= 500
-    )
-    return settings.transient_negative_ttl if transient else settings.negative_ttl
+    return settings.transient_negative_ttl if is_transient(error) else settings.negative_ttl
 
 
 def _fresh_copy(error: PreviewError) -> PreviewError:
@@ -324,7 +343,7 @@ class Previewer:
         try:
             result = await self.fetcher.fetch(url)
             extracted, sources = explain_result(result)
-            card = await self._enrich(extracted, result)
+            enriched = await self._enrich(extracted, result)
         except PreviewError as error:
             self.stats.fetches[error.code] += 1
             now = time.time()
@@ -333,11 +352,16 @@ class Previewer:
         self.stats.fetches["ok"] += 1
         now = time.time()
         fresh = freshness(result.headers, self.settings, now)
+        if enriched.retry_image:  # probe the image again as soon as a failed page would be
+            fresh = min(fresh, self.settings.transient_negative_ttl)
         stale = now + fresh + self.settings.cache_stale_ttl
+        card = enriched.card
         entry = Entry(card, None, now, now + fresh, stale, final_url=result.url)
+        if sources is not None and enriched.notes:
+            sources = {**sources, **enriched.notes}
         return entry, _Fetched(result, extracted, sources)
 
-    async def _enrich(self, card: Card, result: FetchResult) -> Card:
+    async def _enrich(self, card: Card, result: FetchResult) -> _Enriched:
         """oEmbed values and image dimensions; failures here never fail the card."""
         if self.settings.oembed and result.is_html:
             endpoint = endpoint_for(card.url, card.oembed_url)
@@ -349,22 +373,41 @@ class Previewer:
                     log.debug("oEmbed for %s failed: %s", card.url, exc)
         image = card.image
         if (
-            self.settings.image_probe
-            and image is not None
-            and (image.width is None or image.height is None)
-            and image.url != result.url
+            not self.settings.image_probe
+            or image is None
+            or (image.width is not None and image.height is not None)
+            or image.url == result.url
         ):
-            try:
-                probe = await self.fetcher.fetch(image.url, purpose="image_probe")
-                size = image_size(probe.body)
-            except PreviewError as exc:
-                log.debug("image %s of %s dropped: %s", image.url, card.url, exc)
-                size = None
-            new_image = (
-                None if size is None else dataclasses.replace(image, width=size[0], height=size[1])
+            return _Enriched(card)
+        probe = await self.probe_image(image.url)
+        if probe.broken is not None:
+            log.debug("image %s of %s dropped: %s", image.url, card.url, probe.broken)
+            card = dataclasses.replace(card, image=None)
+            return _Enriched(card, notes={"image_dropped": probe.broken})
+        if probe.transient is not None:
+            retry = f"{probe.transient} (a failure that may pass: kept unsized, probed again soon)"
+            return _Enriched(card, retry_image=True, notes={"image_unsized": retry})
+        if probe.size is not None:
+            image = dataclasses.replace(image, width=probe.size[0], height=probe.size[1])
+            card = dataclasses.replace(card, image=image)
+        return _Enriched(card)
+
+    async def probe_image(self, url: str) -> ImageProbe:
+        """Fetch an image's first bytes and tell its size, or why it has none: a definitive
+        answer (``broken``) or a failure that may pass (``transient``). Never raises for
+        the image's sake."""
+        try:
+            probe = await self.fetcher.fetch(url, purpose="image_probe")
+        except PreviewError as error:
+            reason = f"{error.code}: {error.message}"
+            return (
+                ImageProbe(transient=reason) if is_transient(error) else ImageProbe(broken=reason)
             )
-            card = dataclasses.replace(card, image=new_image)
-        return card
+        reading = read_image(probe.body, complete=probe.complete)
+        if reading.problem is not None:
+            return ImageProbe(broken=reading.problem)
+        # No size without a problem: it lies past the bytes read, or an SVG declares none.
+        return ImageProbe(size=reading.size)
 
     def _refresh_in_background(self, key: str, url: str, now: float) -> None:
         if key in self._inflight or self._retry_after.get(key, 0.0) > now:
