@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import time
-from collections.abc import AsyncIterator
 
 import pytest
 from PIL import Image as PILImage
@@ -17,17 +16,11 @@ from ogpreview.cache import Entry
 from ogpreview.cachekey import cache_key
 from ogpreview.previewer import PreviewResult
 from ogpreview.resolver import StaticResolver
-from tests.image_host import IMAGES, ImageHost, image_host, pillow_image
-from tests.servers import raw_listener, silent_listener
+from tests.image_host import IMAGES, page_for, pillow_image
+from tests.servers import Site, raw_listener, silent_listener
 
 LOCAL = Settings(allow_networks=["127.0.0.1/32"], allowed_ports=None, oembed=False)
 SVG_NS = 'xmlns="http://www.w3.org/2000/svg"'
-
-
-@pytest.fixture
-async def host() -> AsyncIterator[ImageHost]:
-    async with image_host() as running:
-        yield running
 
 
 def _rotated_jpeg() -> bytes:
@@ -69,27 +62,27 @@ FORMATS = {
 
 
 @pytest.mark.parametrize("kind", list(FORMATS))
-async def test_every_format_a_browser_shows_is_sized(host: ImageHost, kind: str) -> None:
+async def test_every_format_a_browser_shows_is_sized(site: Site, kind: str) -> None:
     """A page's og:image in any browser format gets its real, displayed size."""
     make, content_type, (width, height) = FORMATS[kind]
-    host.files["/image"] = (make(), content_type)
-    page = host.page_for(host.url("/image"))
+    site.files["/image"] = (make(), content_type)
+    page = page_for(site, site.url("/image"))
     async with Previewer(LOCAL, cache=MemoryCache()) as previewer:
         card = await previewer.preview(page)
-    assert card.image == Image(url=host.url("/image"), width=width, height=height)
+    assert card.image == Image(url=site.url("/image"), width=width, height=height)
 
 
-async def test_a_size_past_the_probed_bytes_keeps_the_image_unsized(host: ImageHost) -> None:
+async def test_a_size_past_the_probed_bytes_keeps_the_image_unsized(site: Site) -> None:
     """A JPEG whose size comes after 100 KB of colour profile is kept, without a size:
     the probe reads only the first bytes, and they say it is a JPEG."""
-    host.files["/big.jpg"] = (
+    site.files["/big.jpg"] = (
         pillow_image("JPEG", (400, 300), icc_profile=b"\0" * 100_000),
         "image/jpeg",
     )
-    page = host.page_for(host.url("/big.jpg"))
+    page = page_for(site, site.url("/big.jpg"))
     async with Previewer(LOCAL, cache=MemoryCache()) as previewer:
         result = await previewer.lookup(page)
-    assert (result.card.image, _notes(result)) == (Image(url=host.url("/big.jpg")), {})
+    assert (result.card.image, _notes(result)) == (Image(url=site.url("/big.jpg")), {})
 
 
 def _notes(result: PreviewResult) -> dict[str, str | None]:
@@ -117,14 +110,14 @@ DEFINITIVE = {
 
 
 @pytest.mark.parametrize("case", list(DEFINITIVE))
-async def test_a_definitive_answer_drops_the_image_and_says_why(host: ImageHost, case: str) -> None:
+async def test_a_definitive_answer_drops_the_image_and_says_why(site: Site, case: str) -> None:
     """404, 410, not an image, bytes no decoder reads: the image is dropped, explain's
     sources say why, and the card keeps its full TTL."""
     script, served, reason = DEFINITIVE[case]
-    host.script["/image"] = list(script)
+    site.script["/image"] = list(script)
     if served is not None:
-        host.files["/image"] = served
-    page = host.page_for(host.url("/image"))
+        site.files["/image"] = served
+    page = page_for(site, site.url("/image"))
     cache = MemoryCache()
     async with Previewer(LOCAL, cache=cache) as previewer:
         result = await previewer.lookup(page)
@@ -142,11 +135,11 @@ async def test_a_definitive_answer_drops_the_image_and_says_why(host: ImageHost,
     )
 
 
-async def test_an_image_at_a_refused_address_is_dropped_unprobed(host: ImageHost) -> None:
+async def test_an_image_at_a_refused_address_is_dropped_unprobed(site: Site) -> None:
     """An og:image on an address outside the allowed networks is dropped as blocked,
     and its host sees no connection."""
     async with raw_listener("127.0.0.2") as refused:
-        page = host.page_for(refused.url("/image.png"))
+        page = page_for(site, refused.url("/image.png"))
         async with Previewer(LOCAL, cache=MemoryCache()) as previewer:
             result = await previewer.lookup(page)
     assert (result.card.image, _notes(result), refused.accepted) == (
@@ -172,28 +165,28 @@ async def _kept_of(previewer: Previewer, cache: MemoryCache, page: str) -> Kept:
 
 
 @pytest.mark.parametrize("status", [503, 500, 429])
-async def test_a_passing_http_failure_keeps_the_image_unsized(host: ImageHost, status: int) -> None:
+async def test_a_passing_http_failure_keeps_the_image_unsized(site: Site, status: int) -> None:
     """A 5xx or 429 from the image host keeps the image without a size, and the card is
     cached for the short TTL of a transient failure."""
-    host.script["/image.png"] = [status]
-    page = host.page_for(host.url("/image.png"))
+    site.script["/image.png"] = [status]
+    page = page_for(site, site.url("/image.png"))
     cache = MemoryCache()
     async with Previewer(LOCAL, cache=cache) as previewer:
         kept = await _kept_of(previewer, cache, page)
-    assert kept == _kept(host.url("/image.png"), f"http_status: the server answered {status}")
+    assert kept == _kept(site.url("/image.png"), f"http_status: the server answered {status}")
 
 
-async def test_an_image_host_that_times_out_keeps_the_image_unsized(host: ImageHost) -> None:
+async def test_an_image_host_that_times_out_keeps_the_image_unsized(site: Site) -> None:
     """An image host that never answers costs the probe its timeout, not the image."""
     settings = LOCAL.replace(total_timeout=0.5)
     cache = MemoryCache()
     async with silent_listener() as silent, Previewer(settings, cache=cache) as previewer:
-        page = host.page_for(silent.url("/image.png"))
+        page = page_for(site, silent.url("/image.png"))
         kept = await _kept_of(previewer, cache, page)
     assert kept == _kept(silent.url("/image.png"), "timeout: no complete answer within 0.5 s")
 
 
-async def test_an_image_host_that_hangs_up_keeps_the_image_unsized(host: ImageHost) -> None:
+async def test_an_image_host_that_hangs_up_keeps_the_image_unsized(site: Site) -> None:
     """A connection closed before any answer is a failure that may pass."""
 
     async def hang_up(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -201,7 +194,7 @@ async def test_an_image_host_that_hangs_up_keeps_the_image_unsized(host: ImageHo
 
     cache = MemoryCache()
     async with raw_listener(script=hang_up) as listener:
-        page = host.page_for(listener.url("/image.png"))
+        page = page_for(site, listener.url("/image.png"))
         async with Previewer(LOCAL, cache=cache) as previewer:
             kept = await _kept_of(previewer, cache, page)
     assert kept == _kept(
@@ -211,7 +204,7 @@ async def test_an_image_host_that_hangs_up_keeps_the_image_unsized(host: ImageHo
 
 
 async def test_an_image_host_whose_name_fails_to_resolve_keeps_the_image(
-    host: ImageHost,
+    site: Site,
 ) -> None:
     """A DNS failure for the image's host keeps the image unsized, briefly."""
     resolver = StaticResolver({})  # knows no name: every lookup fails as DNS does
@@ -220,21 +213,21 @@ async def test_an_image_host_whose_name_fails_to_resolve_keeps_the_image(
         Fetcher(LOCAL, resolver=resolver) as fetcher,
         Previewer(LOCAL, fetcher=fetcher, cache=cache) as previewer,
     ):
-        page = host.page_for(f"http://images.example.net:{host.port}/a.png")
+        page = page_for(site, f"http://images.example.net:{site.port}/a.png")
         kept = await _kept_of(previewer, cache, page)
     assert kept == _kept(
-        f"http://images.example.net:{host.port}/a.png",
+        f"http://images.example.net:{site.port}/a.png",
         "dns_error: images.example.net did not resolve",
     )
 
 
-async def test_an_image_503_once_is_sized_on_a_later_preview(host: ImageHost) -> None:
+async def test_an_image_503_once_is_sized_on_a_later_preview(site: Site) -> None:
     """An image host answering 503 once, then 200: the first card keeps the image
     unsized with the short TTL; once that passes, the card is fetched again and the
     image sized."""
-    host.script["/photo.png"] = [503]
-    host.files["/photo.png"] = (pillow_image("PNG", (1200, 630)), "image/png")
-    page = host.page_for(host.url("/photo.png"))
+    site.script["/photo.png"] = [503]
+    site.files["/photo.png"] = (pillow_image("PNG", (1200, 630)), "image/png")
+    page = page_for(site, site.url("/photo.png"))
     cache = MemoryCache()
     async with Previewer(LOCAL, cache=cache) as previewer:
         first = await _kept_of(previewer, cache, page)
@@ -243,12 +236,12 @@ async def test_an_image_503_once_is_sized_on_a_later_preview(host: ImageHost) ->
         await asyncio.gather(*previewer._background)
         later = await previewer.lookup(page)
     assert (first, stale.card.image, later.cache, later.card.image) == (
-        _kept(host.url("/photo.png"), "http_status: the server answered 503"),
-        Image(url=host.url("/photo.png")),
+        _kept(site.url("/photo.png"), "http_status: the server answered 503"),
+        Image(url=site.url("/photo.png")),
         "hit",
-        Image(url=host.url("/photo.png"), width=1200, height=630),
+        Image(url=site.url("/photo.png"), width=1200, height=630),
     )
-    assert (host.hits["/page.html"], host.hits["/photo.png"]) == (2, 2)
+    assert (site.hits["/page.html"], site.hits["/photo.png"]) == (2, 2)
 
 
 async def _pass_fresh_time(cache: MemoryCache, url: str) -> None:
