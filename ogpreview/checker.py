@@ -35,6 +35,7 @@ from ogpreview.cachekey import normalize_url, plain_url_parts
 from ogpreview.card import Card
 from ogpreview.errors import HTTPStatusError, PreviewError
 from ogpreview.extractor import explain
+from ogpreview.imageprobe import probe_image
 from ogpreview.previewer import Previewer
 from ogpreview.response import FetchResult
 from ogpreview.settings import Settings
@@ -651,7 +652,7 @@ class Checker:
         return outcome
 
     async def _probe_now(self, url: str) -> tuple[tuple[int, int] | None, str | None]:
-        probe = await self.previewer.probe_image(url)
+        probe = await probe_image(self.previewer.fetcher, url)
         return probe.size, probe.broken or probe.transient
 
     # --- many URLs -----------------------------------------------------------------------

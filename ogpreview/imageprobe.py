@@ -1,4 +1,5 @@
-"""An image's format and size from its first bytes, for every format browsers show.
+"""An image's format and size from its first bytes, for every format browsers show, and
+the probe that fetches those bytes and tells a broken image from one that failed for now.
 
 PNG, GIF, JPEG, WebP, AVIF, HEIC/HEIF, BMP and TIFF are read by ``imagesize`` (the field's
 maintained header reader), always from the bytes in memory: never give it a ``str``, which
@@ -16,10 +17,24 @@ import re
 import struct
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import imagesize
 
-__all__ = ["BROWSER_FORMATS", "ImageReading", "image_format", "image_size", "read_image"]
+from ogpreview.errors import PreviewError, is_transient
+
+if TYPE_CHECKING:
+    from ogpreview.fetcher import Fetcher
+
+__all__ = [
+    "BROWSER_FORMATS",
+    "ImageProbe",
+    "ImageReading",
+    "image_format",
+    "image_size",
+    "probe_image",
+    "read_image",
+]
 
 #: Largest side believed; anything bigger is a corrupt or hostile header.
 MAX_SIDE = 100_000
@@ -304,3 +319,31 @@ def read_image(data: bytes, *, complete: bool = True) -> ImageReading:
 def image_size(data: bytes) -> Size | None:
     """``(width, height)`` read from an image's first bytes, or None if unknown/broken."""
     return read_image(data).size
+
+
+@dataclass(frozen=True, slots=True)
+class ImageProbe:
+    """What probing an image found: its size, or why there is none (neither set: the size
+    lies past the bytes read, or an SVG declares none)."""
+
+    size: Size | None = None
+    #: A definitive answer that the image is unusable: 404/410 or another refusal, not an
+    #: image, bytes no decoder reads, a refused address. A card drops such an image.
+    broken: str | None = None
+    #: A failure that may pass (5xx, 429, timeout, DNS, connection): a card keeps the image
+    #: unsized, and is cached only briefly so that it is probed again soon.
+    transient: str | None = None
+
+
+async def probe_image(fetcher: Fetcher, url: str) -> ImageProbe:
+    """Fetch an image's first bytes (under the fetcher's guard) and read them; never raises
+    for the image's sake."""
+    try:
+        probe = await fetcher.fetch(url, purpose="image_probe")
+    except PreviewError as error:
+        reason = f"{error.code}: {error.message}"
+        return ImageProbe(transient=reason) if is_transient(error) else ImageProbe(broken=reason)
+    reading = read_image(probe.body, complete=probe.complete)
+    if reading.problem is not None:
+        return ImageProbe(broken=reading.problem)
+    return ImageProbe(size=reading.size)

@@ -28,14 +28,14 @@ from ogpreview.card import Card
 from ogpreview.cards import explain_result
 from ogpreview.errors import HTTPStatusError, PreviewError, error_from_code, is_transient
 from ogpreview.fetcher import Fetcher
-from ogpreview.imageprobe import Size, read_image
+from ogpreview.imageprobe import probe_image
 from ogpreview.links import links_in
 from ogpreview.oembed import endpoint_for, merge_oembed, parse_oembed
 from ogpreview.response import FetchResult
 from ogpreview.settings import Settings
 from ogpreview.tasks import cancel_and_wait
 
-__all__ = ["ImageProbe", "PreviewResult", "PreviewStats", "Previewer"]
+__all__ = ["PreviewResult", "PreviewStats", "Previewer"]
 
 log = logging.getLogger(__name__)
 
@@ -73,19 +73,6 @@ class PreviewResult:
     #: unsized for a failure that may pass, ``image_unsized`` does.
     extracted: Card | None = None
     sources: Mapping[str, str | None] | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class ImageProbe:
-    """What probing an image found: its size, or why there is none."""
-
-    size: Size | None = None
-    #: A definitive answer that the image is unusable: 404/410 or another refusal, not an
-    #: image, bytes no decoder reads, a refused address. A card drops such an image.
-    broken: str | None = None
-    #: A failure that may pass (5xx, 429, timeout, DNS, connection): a card keeps the image
-    #: unsized, and is cached only briefly so that it is probed again soon.
-    transient: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -379,7 +366,7 @@ class Previewer:
             or image.url == result.url
         ):
             return _Enriched(card)
-        probe = await self.probe_image(image.url)
+        probe = await probe_image(self.fetcher, image.url)
         if probe.broken is not None:
             log.debug("image %s of %s dropped: %s", image.url, card.url, probe.broken)
             card = dataclasses.replace(card, image=None)
@@ -391,23 +378,6 @@ class Previewer:
             image = dataclasses.replace(image, width=probe.size[0], height=probe.size[1])
             card = dataclasses.replace(card, image=image)
         return _Enriched(card)
-
-    async def probe_image(self, url: str) -> ImageProbe:
-        """Fetch an image's first bytes and tell its size, or why it has none: a definitive
-        answer (``broken``) or a failure that may pass (``transient``). Never raises for
-        the image's sake."""
-        try:
-            probe = await self.fetcher.fetch(url, purpose="image_probe")
-        except PreviewError as error:
-            reason = f"{error.code}: {error.message}"
-            return (
-                ImageProbe(transient=reason) if is_transient(error) else ImageProbe(broken=reason)
-            )
-        reading = read_image(probe.body, complete=probe.complete)
-        if reading.problem is not None:
-            return ImageProbe(broken=reading.problem)
-        # No size without a problem: it lies past the bytes read, or an SVG declares none.
-        return ImageProbe(size=reading.size)
 
     def _refresh_in_background(self, key: str, url: str, now: float) -> None:
         if key in self._inflight or self._retry_after.get(key, 0.0) > now:
