@@ -542,6 +542,15 @@ class Checker:
                     "attributed to, and previews taken from, the og:url",
                 )
             )
+        ignored = sources.get("og_url_ignored")
+        if ignored is not None:
+            findings.append(
+                _finding(
+                    "og_url_mismatch",
+                    f"og:url is {ignored}, on another site than the page {fetch.url}: cards "
+                    "do not take it as their link",
+                )
+            )
         if sources["site_name"] != _OG_SOURCES["site_name"] and card.site_name is not None:
             findings.append(
                 _finding(

@@ -12,7 +12,7 @@ from ogpreview.card import Card
 from ogpreview.document import parse_page
 from ogpreview.errors import InvalidURL
 from ogpreview.response import parse_content_type
-from ogpreview.rules import Context, first_value_and_source
+from ogpreview.rules import Context, first_value_and_source, foreign_og_url
 
 __all__ = ["FIELDS", "explain", "extract"]
 
@@ -48,7 +48,8 @@ def explain(
 ) -> tuple[Card, dict[str, str | None]]:
     """:func:`extract`, plus where each field came from: field name -> the rule that gave
     its value (``meta:og:title``, ``meta:twitter:title``, ``jsonld:headline``,
-    ``html_title``, ``og_images``, ``host_name``, ...) or None when the field is empty.
+    ``html_title``, ``og_images``, ``host_name``, ...) or None when the field is empty;
+    and ``og_url_ignored``, the og:url the page declares on another site (never trusted).
     Link checkers use it to tell declared values from inferred ones."""
     page_url = _page_url(url)
     page = parse_page(html, page_url, parse_content_type(content_type)[1])
@@ -59,6 +60,8 @@ def explain(
     for name in FIELDS:
         values[name], sources[name] = first_value_and_source(ctx, name)
     values["url"] = values["url"] or page_url
+    if sources["url"] != "og_url" and (ignored := foreign_og_url(ctx)) is not None:
+        sources["og_url_ignored"] = ignored
     return Card(**values), sources
 
 

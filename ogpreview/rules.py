@@ -23,7 +23,7 @@ from ogpreview.card import Image
 from ogpreview.document import BYTES_RE2, Page
 from ogpreview.text import clean_text
 
-__all__ = ["PRECEDENCE", "Context", "first_value", "first_value_and_source"]
+__all__ = ["PRECEDENCE", "Context", "first_value", "first_value_and_source", "foreign_og_url"]
 
 log = logging.getLogger(__name__)
 
@@ -489,6 +489,16 @@ def _on_own_site(ctx: Context, hrefs: Iterable[str | None]) -> Iterator[str]:
 
 def _og_url(ctx: Context) -> Iterator[str]:
     yield from _on_own_site(ctx, ctx.page.meta("og:url"))
+
+
+def foreign_og_url(ctx: Context) -> str | None:
+    """The first og:url the page declares on another site (which :func:`_og_url` refuses),
+    for reports; None when there is none."""
+    for declared in ctx.page.meta("og:url"):
+        url = ctx.resolve(declared)
+        if url is not None and not same_site(url, ctx.url):
+            return url
+    return None
 
 
 def _canonical_link(ctx: Context) -> Iterator[str]:

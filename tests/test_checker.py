@@ -251,6 +251,23 @@ async def test_og_url_other_than_the_page_is_a_warning(site: Site, checker: Chec
     )
 
 
+async def test_og_url_on_another_site_is_a_warning(site: Site, checker: Checker) -> None:
+    """og:url naming another site is reported as ignored: the card's link stays the page."""
+    result = await checker.check(site.url("/check-og-url-other-site.html"))
+    assert (result.findings, result.card is not None and result.card.url) == (
+        (
+            Finding(
+                "og_url_mismatch",
+                "warning",
+                "og:url is https://www.other-site.example.org/moved.html, on another site than "
+                f"the page {site.url('/check-og-url-other-site.html')}: cards do not take it "
+                "as their link",
+            ),
+        ),
+        site.url("/check-og-url-other-site.html"),
+    )
+
+
 async def test_long_title_and_description_are_warnings(site: Site, checker: Checker) -> None:
     """A 139-character title and a 284-character description are too long to show."""
     result = await checker.check(site.url("/check-long-text.html"))

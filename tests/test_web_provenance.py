@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from tests.test_web_api import BASE, api, normal_card, served
 from tests.web_origin import site_origin
 
@@ -24,6 +26,7 @@ async def test_preview_says_where_the_redirects_ended() -> None:
     ]
 
 
+@pytest.mark.redis
 async def test_a_card_cached_in_redis_keeps_its_final_url(
     redis_url: str, redis_prefix: str
 ) -> None:
