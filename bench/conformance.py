@@ -29,8 +29,9 @@ from urllib.parse import unquote, urljoin
 from ogpreview import extract
 
 FIELDS = ("title", "description", "image", "url", "site_name")
-#: Percent of scored cases that must match (issue #2).
-THRESHOLDS = {"title": 97.0, "description": 90.0, "image": 95.0, "url": 97.0, "site_name": 95.0}
+#: Percent of scored cases that must match (issue #2; url lowered from 97 by issue 11: an
+#: og:url on another site than the page is not trusted, and 7 corpus cases expect it).
+THRESHOLDS = {"title": 97.0, "description": 90.0, "image": 95.0, "url": 92.0, "site_name": 95.0}
 #: OGPREVIEW_TEST_CORPUS names the corpus (as for the tests), else ../shared/corpus.
 DEFAULT_CORPUS = Path(
     os.environ.get("OGPREVIEW_TEST_CORPUS")

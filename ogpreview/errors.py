@@ -41,6 +41,7 @@ __all__ = [
     "TooManyRedirects",
     "UnsupportedContent",
     "error_from_code",
+    "is_transient",
 ]
 
 
@@ -172,3 +173,16 @@ def error_from_code(code: str, message: str, *, status: int | None = None) -> Pr
     if cls is HTTPStatusError:
         return HTTPStatusError(message, status=status or 0)
     return cls(message)
+
+
+#: Statuses that say "not now" rather than "no": the same request may succeed in a minute.
+TRANSIENT_STATUSES = frozenset({408, 425, 429})
+
+
+def is_transient(error: PreviewError) -> bool:
+    """Whether a failure may be gone in a minute (a timeout, a DNS or connection failure,
+    a 5xx or a "try later" status) rather than a lasting answer (a 404, a refusal, a
+    wrong type): what is cached briefly, and retried soon."""
+    if isinstance(error, HTTPStatusError):
+        return error.status >= 500 or error.status in TRANSIENT_STATUSES
+    return isinstance(error, DNSError | ConnectError | FetchTimeout)

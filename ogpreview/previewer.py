@@ -16,7 +16,7 @@ import functools
 import logging
 import time
 from collections import Counter, defaultdict
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Mapping
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Literal
@@ -25,12 +25,12 @@ from urllib.parse import urlsplit
 from ogpreview.cache import Cache, Entry, MemoryCache
 from ogpreview.cachekey import cache_key
 from ogpreview.card import Card
-from ogpreview.errors import HTTPStatusError, PreviewError, error_from_code
+from ogpreview.errors import HTTPStatusError, PreviewError, error_from_code, is_transient
 from ogpreview.extraction.extractor import explain_result
-from ogpreview.extraction.imagesize import image_size
 from ogpreview.extraction.links import links_in
 from ogpreview.extraction.oembed import endpoint_for, merge_oembed, parse_oembed
 from ogpreview.fetch.fetcher import Fetcher
+from ogpreview.fetch.imageprobe import probe_image
 from ogpreview.fetch.response import FetchResult
 from ogpreview.settings import Settings
 from ogpreview.tasks import cancel_and_wait
@@ -49,8 +49,6 @@ LOCK_GRACE = 5.0
 LOCK_LEASE = 3.0
 #: URL strings whose check and cache key are remembered.
 URL_MEMO_SIZE = 4096
-#: Errors worth retrying soon: the site may be back in a minute.
-_TRANSIENT = frozenset({"timeout", "connect_error", "dns_error"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,10 +59,18 @@ class PreviewResult:
     cache: CacheStatus
     #: When the card was fetched (Unix time).
     fetched_at: float
+    #: The URL asked for, as checked and normalised (the one a fetch starts from).
+    requested_url: str
+    #: Where the fetch that made the card ended, after redirects; kept with the card in
+    #: the cache. (For a card cached from another spelling of the same page, say with
+    #: tracking parameters, that fetch's end. None only for a card an older version cached.)
+    final_url: str | None
     #: The fetch made to answer this call, if one was.
     fetch: FetchResult | None = None
-    #: With ``fetch``: the card as extracted, before oEmbed and the image probe changed
-    #: it, and the extractor rule each field came from (see ``explain``).
+    #: With ``fetch``, for an HTML page: the card as extracted, before oEmbed and the image
+    #: probe changed it, and the extractor rule each field came from (see ``explain``);
+    #: when the probe dropped the image, ``image_dropped`` says why, and when it kept it
+    #: unsized for a failure that may pass, ``image_unsized`` does.
     extracted: Card | None = None
     sources: Mapping[str, str | None] | None = None
 
@@ -74,6 +80,15 @@ class _Fetched:
     result: FetchResult
     extracted: Card
     sources: Mapping[str, str | None] | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Enriched:
+    card: Card
+    #: Set when the image probe failed in a way that may pass: the card is kept briefly.
+    retry_image: bool = False
+    #: Source notes for ``explain`` (``image_dropped``, ``image_unsized``).
+    notes: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -112,10 +127,7 @@ def freshness(headers: Mapping[str, str], settings: Settings, now: float) -> flo
 
 
 def _negative_ttl(error: PreviewError, settings: Settings) -> float:
-    transient = error.code in _TRANSIENT or (
-        isinstance(error, HTTPStatusError) and error.status >= 500
-    )
-    return settings.transient_negative_ttl if transient else settings.negative_ttl
+    return settings.transient_negative_ttl if is_transient(error) else settings.negative_ttl
 
 
 def _fresh_copy(error: PreviewError) -> PreviewError:
@@ -214,14 +226,14 @@ class Previewer:
                 now = time.time()
                 if entry.is_fresh(now):
                     self.stats.hits += 1
-                    return self._result(entry, "hit")
+                    return self._result(url, entry, "hit")
                 if entry.card is not None:
                     self.stats.stale += 1
                     self._refresh_in_background(key, url, now)
-                    return self._result(entry, "stale")
+                    return self._result(url, entry, "stale")
         self.stats.misses += 1
         entry, fetched = await self._single_flight(key, url, refresh=refresh)
-        return self._result(entry, "miss", fetched)
+        return self._result(url, entry, "miss", fetched)
 
     def _check_url(self, url: str) -> tuple[str, str]:
         checked = str(self.fetcher.validate(url))
@@ -229,17 +241,19 @@ class Previewer:
 
     @staticmethod
     def _result(
-        entry: Entry, status: CacheStatus, fetched: _Fetched | None = None
+        url: str, entry: Entry, status: CacheStatus, fetched: _Fetched | None = None
     ) -> PreviewResult:
         if entry.error is not None:
             raise _fresh_copy(entry.error)
         assert entry.card is not None
         if fetched is None:
-            return PreviewResult(entry.card, status, entry.fetched_at)
+            return PreviewResult(entry.card, status, entry.fetched_at, url, entry.final_url)
         return PreviewResult(
             entry.card,
             status,
             entry.fetched_at,
+            url,
+            entry.final_url,
             fetched.result,
             fetched.extracted,
             fetched.sources,
@@ -319,7 +333,7 @@ class Previewer:
         try:
             result = await self.fetcher.fetch(url)
             extracted, sources = explain_result(result)
-            card = await self._enrich(extracted, result)
+            enriched = await self._enrich(extracted, result)
         except PreviewError as error:
             self.stats.fetches[error.code] += 1
             now = time.time()
@@ -328,10 +342,16 @@ class Previewer:
         self.stats.fetches["ok"] += 1
         now = time.time()
         fresh = freshness(result.headers, self.settings, now)
-        entry = Entry(card, None, now, now + fresh, now + fresh + self.settings.cache_stale_ttl)
+        if enriched.retry_image:  # probe the image again as soon as a failed page would be
+            fresh = min(fresh, self.settings.transient_negative_ttl)
+        stale = now + fresh + self.settings.cache_stale_ttl
+        card = enriched.card
+        entry = Entry(card, None, now, now + fresh, stale, final_url=result.url)
+        if sources is not None and enriched.notes:
+            sources = {**sources, **enriched.notes}
         return entry, _Fetched(result, extracted, sources)
 
-    async def _enrich(self, card: Card, result: FetchResult) -> Card:
+    async def _enrich(self, card: Card, result: FetchResult) -> _Enriched:
         """oEmbed values and image dimensions; failures here never fail the card."""
         if self.settings.oembed and result.is_html:
             endpoint = endpoint_for(card.url, card.oembed_url)
@@ -343,22 +363,24 @@ class Previewer:
                     log.debug("oEmbed for %s failed: %s", card.url, exc)
         image = card.image
         if (
-            self.settings.image_probe
-            and image is not None
-            and (image.width is None or image.height is None)
-            and image.url != result.url
+            not self.settings.image_probe
+            or image is None
+            or (image.width is not None and image.height is not None)
+            or image.url == result.url
         ):
-            try:
-                probe = await self.fetcher.fetch(image.url, purpose="image_probe")
-                size = image_size(probe.body)
-            except PreviewError as exc:
-                log.debug("image %s of %s dropped: %s", image.url, card.url, exc)
-                size = None
-            new_image = (
-                None if size is None else dataclasses.replace(image, width=size[0], height=size[1])
-            )
-            card = dataclasses.replace(card, image=new_image)
-        return card
+            return _Enriched(card)
+        probe = await probe_image(self.fetcher, image.url)
+        if probe.broken is not None:
+            log.debug("image %s of %s dropped: %s", image.url, card.url, probe.broken)
+            card = dataclasses.replace(card, image=None)
+            return _Enriched(card, notes={"image_dropped": probe.broken})
+        if probe.transient is not None:
+            retry = f"{probe.transient} (a failure that may pass: kept unsized, probed again soon)"
+            return _Enriched(card, retry_image=True, notes={"image_unsized": retry})
+        if probe.size is not None:
+            image = dataclasses.replace(image, width=probe.size[0], height=probe.size[1])
+            card = dataclasses.replace(card, image=image)
+        return _Enriched(card)
 
     def _refresh_in_background(self, key: str, url: str, now: float) -> None:
         if key in self._inflight or self._retry_after.get(key, 0.0) > now:
@@ -393,20 +415,28 @@ class Previewer:
     ) -> AsyncIterator[tuple[str, Card | PreviewError]]:
         """``(url, card or error)`` for each URL, as they complete; at most ``concurrency``
         at once overall and ``settings.per_host_connections`` per host."""
+        async with contextlib.aclosing(self.lookup_many(urls, concurrency=concurrency)) as done:
+            async for url, outcome in done:
+                yield url, outcome.card if isinstance(outcome, PreviewResult) else outcome
+
+    async def lookup_many(
+        self, urls: Iterable[str], *, concurrency: int | None = None
+    ) -> AsyncGenerator[tuple[str, PreviewResult | PreviewError], None]:
+        """Like :meth:`preview_many`, with how each card was served (see :meth:`lookup`)."""
         limit = concurrency or self.settings.concurrency
         per_host: defaultdict[str, asyncio.Semaphore] = defaultdict(
             lambda: asyncio.Semaphore(self.settings.per_host_connections)
         )
 
-        async def one(url: str) -> tuple[str, Card | PreviewError]:
+        async def one(url: str) -> tuple[str, PreviewResult | PreviewError]:
             host = (urlsplit(url).hostname or "") if "://" in url else ""
             async with per_host[host]:
                 try:
-                    return url, await self.preview(url)
+                    return url, await self.lookup(url)
                 except PreviewError as error:
                     return url, error
 
-        pending: set[asyncio.Task[tuple[str, Card | PreviewError]]] = set()
+        pending: set[asyncio.Task[tuple[str, PreviewResult | PreviewError]]] = set()
         source = iter(urls)
         try:
             while True:

@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+import contextlib
+import ipaddress
 import re
-from functools import lru_cache
+from functools import cache, lru_cache
 from urllib.parse import urljoin, urlsplit
+
+from publicsuffixlist import PublicSuffixList
 
 from ogpreview.text import has_surrogates
 
-__all__ = ["MAX_URL_LENGTH", "absolutize", "host_of", "is_plain_absolute", "same_site"]
+__all__ = [
+    "MAX_URL_LENGTH",
+    "absolutize",
+    "host_of",
+    "is_plain_absolute",
+    "same_site",
+    "site_of",
+]
 
 #: Longer URLs are not previewable links; they are junk or attacks.
 MAX_URL_LENGTH = 4096
@@ -89,9 +100,41 @@ def host_of(url: str) -> str:
     return host[4:] if host.startswith("www.") else host
 
 
+@cache
+def _public_suffixes() -> PublicSuffixList:
+    # The list ships inside the package (read from disk once, never fetched); parsing it
+    # costs ~30 ms, so it is done on the first same-site question, not at import.
+    return PublicSuffixList()
+
+
+@lru_cache(maxsize=4096)
+def _site_of_host(host: str) -> str:
+    host = host.rstrip(".").lower()
+    try:
+        return str(ipaddress.ip_address(host))  # an address is a site of its own
+    except ValueError:
+        pass
+    with contextlib.suppress(UnicodeError):  # one spelling for IDNs: punycode
+        host = host.encode("idna").decode("ascii")
+    # A host that is itself a public suffix ("github.io", "co.uk", "localhost") has no
+    # registrable part: it is a site of its own and shares it with nothing below it.
+    return _public_suffixes().privatesuffix(host) or host
+
+
+def site_of(url: str) -> str | None:
+    """The site of ``url``: its host's registrable domain by the Public Suffix List
+    (``www.example.co.uk`` -> ``example.co.uk``; ``alice.github.io`` is its own site,
+    ``github.io`` being a public suffix), an IP address as itself; None without a host.
+    Scheme and port do not matter, as in the browsers' same-site test."""
+    try:
+        host = urlsplit(url).hostname
+    except ValueError:
+        return None
+    return _site_of_host(host) if host else None
+
+
 def same_site(a: str, b: str) -> bool:
-    """Whether two URLs belong to one site: equal hosts, or one a subdomain of the other."""
-    ha, hb = host_of(a), host_of(b)
-    if not ha or not hb:
-        return False
-    return ha == hb or ha.endswith("." + hb) or hb.endswith("." + ha)
+    """Whether two URLs belong to one site (see :func:`site_of`): ``www.example.com`` and
+    ``m.example.com`` do; ``alice.github.io`` and ``bob.github.io`` do not."""
+    site = site_of(a)
+    return site is not None and site == site_of(b)

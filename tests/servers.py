@@ -320,6 +320,10 @@ class Site:
     hold: set[str] = field(default_factory=set)
     held: asyncio.Event = field(default_factory=asyncio.Event)
     release: asyncio.Event = field(default_factory=asyncio.Event)
+    #: Paths answering with these statuses first, one per request (503 once, then the file).
+    script: dict[str, list[int]] = field(default_factory=dict)
+    #: Extra files a test serves: path -> (body, Content-Type).
+    files: dict[str, tuple[bytes, str]] = field(default_factory=dict)
 
     def url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.port}{path}"
@@ -327,7 +331,8 @@ class Site:
 
 @asynccontextmanager
 async def site_server() -> AsyncIterator[Site]:
-    """Serve ``fixtures/site`` files (and /bytes.bin, an unpreviewable type)."""
+    """Serve ``fixtures/site`` files (and /bytes.bin, an unpreviewable type), and what a
+    test puts in ``files`` and ``script``."""
     site = Site()
 
     async def handle(request: web.Request) -> web.StreamResponse:
@@ -341,6 +346,11 @@ async def site_server() -> AsyncIterator[Site]:
         extra = site.headers.get(path, {})
         if path in site.status:
             return web.Response(status=site.status[path], text="error", headers=extra)
+        if site.script.get(path):
+            return web.Response(status=site.script[path].pop(0), text="not now", headers=extra)
+        if path in site.files:
+            body, content_type = site.files[path]
+            return web.Response(body=body, headers={"Content-Type": content_type, **extra})
         if path == "/bytes.bin":
             return web.Response(body=b"\0" * 64, content_type="application/octet-stream")
         file = SITE / path.lstrip("/")

@@ -137,3 +137,17 @@ async def until(condition: Callable[[], Awaitable[bool]]) -> None:
     async with asyncio.timeout(PROCESS_DEADLINE):
         while not await condition():  # noqa: ASYNC110 - the condition is in another process
             await asyncio.sleep(POLL)
+
+
+def served(
+    item: dict[str, Any], url: str, card: dict[str, Any], cache: str, final_url: str | None = None
+) -> dict[str, Any]:
+    """The batch item expected for ``url``'s card (its ``fetched_at`` taken from ``item``)."""
+    return {
+        "url": url,
+        "card": card,
+        "cache": cache,
+        "fetched_at": item["fetched_at"],
+        "requested_url": url,
+        "final_url": final_url or url,
+    }

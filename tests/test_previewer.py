@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import sys
 import time
 from collections.abc import AsyncIterator
@@ -18,7 +19,6 @@ from ogpreview import (
     Previewer,
     Settings,
 )
-from ogpreview.cache import Entry
 from ogpreview.cachekey import cache_key
 from tests.servers import FILE_LINKS, Site, silent_listener
 
@@ -298,7 +298,7 @@ async def _age(cache: MemoryCache, url: str) -> None:
     entry = await cache.get(key)
     assert entry is not None
     now = time.time()
-    await cache.set(key, Entry(entry.card, entry.error, entry.fetched_at, now - 1, now + 3600))
+    await cache.set(key, dataclasses.replace(entry, fresh_until=now - 1, stale_until=now + 3600))
 
 
 async def _drain(previewer: Previewer) -> None:

@@ -48,6 +48,10 @@ def _app(origin: SiteOrigin) -> web.Application:
     async def status(request: web.Request) -> web.Response:
         return web.Response(status=int(request.match_info["code"]), text="no")
 
+    @routes.get("/redirect-to/{name}")
+    async def redirect_to(request: web.Request) -> web.Response:
+        raise web.HTTPFound(f"/{request.match_info['name']}")
+
     @routes.get("/hold/{name}")
     async def hold(request: web.Request) -> web.Response:
         origin.held.set()

@@ -30,6 +30,9 @@ class Entry:
     fetched_at: float
     fresh_until: float
     stale_until: float
+    #: With a card: the URL the fetch that made it ended at, after redirects (None only in
+    #: an entry written by a version that did not record it).
+    final_url: str | None = None
 
     def is_fresh(self, now: float) -> bool:
         return now < self.fresh_until
@@ -44,6 +47,7 @@ class Entry:
                 "fetched_at": self.fetched_at,
                 "fresh_until": self.fresh_until,
                 "stale_until": self.stale_until,
+                "final_url": self.final_url,
             }
         )
 
@@ -66,7 +70,13 @@ class Entry:
             if isinstance(value, bool) or not isinstance(value, int | float):
                 raise ValueError("cache entry times must be numbers")
             times.append(float(value))
-        return cls(card, error, *times)
+        # Optional within version 1: entries written before it was recorded stay readable
+        # (and older instances sharing the Redis ignore it).
+        final_url = raw.get("final_url")
+        if final_url is not None and not isinstance(final_url, str):
+            raise ValueError("cache entry final_url must be a string")
+        fetched_at, fresh_until, stale_until = times
+        return cls(card, error, fetched_at, fresh_until, stale_until, final_url)
 
 
 def _error(raw: Any) -> PreviewError | None:

@@ -35,7 +35,7 @@ from ogpreview.cachekey import normalize_url, plain_url_parts
 from ogpreview.card import Card
 from ogpreview.errors import HTTPStatusError, PreviewError
 from ogpreview.extraction.extractor import explain_result
-from ogpreview.extraction.imagesize import image_size
+from ogpreview.fetch.imageprobe import probe_image
 from ogpreview.fetch.response import FetchResult
 from ogpreview.previewer import Previewer
 from ogpreview.settings import Settings
@@ -538,7 +538,7 @@ class Checker:
                         f"show about {self.description_max_chars}",
                     )
                 )
-        findings.extend(await self._image_findings(card, raw, sources["image"], fetch))
+        findings.extend(await self._image_findings(card, raw, sources, fetch))
         if sources["url"] == _OG_SOURCES["url"] and normalize_url(raw.url) != normalize_url(
             fetch.url
         ):
@@ -547,6 +547,15 @@ class Checker:
                     "og_url_mismatch",
                     f"og:url is {raw.url} but the page is {fetch.url}: shares are "
                     "attributed to, and previews taken from, the og:url",
+                )
+            )
+        ignored = sources.get("og_url_ignored")
+        if ignored is not None:
+            findings.append(
+                _finding(
+                    "og_url_mismatch",
+                    f"og:url is {ignored}, on another site than the page {fetch.url}: cards "
+                    "do not take it as their link",
                 )
             )
         if sources["site_name"] != _OG_SOURCES["site_name"] and card.site_name is not None:
@@ -560,17 +569,24 @@ class Checker:
         return findings
 
     async def _image_findings(
-        self, card: Card, raw: Card, source: str | None, fetch: FetchResult
+        self, card: Card, raw: Card, sources: Mapping[str, str | None], fetch: FetchResult
     ) -> list[Finding]:
         declared = raw.image
         image = card.image
+        source = sources["image"]
         if image is None:
             if declared is not None:
-                # The previewer dropped it: it could not be fetched or measured.
-                reason = await self._probe_error(declared.url)
+                # The previewer dropped it, and says why (unless another instance made the
+                # card: then the image is probed again here).
+                reason = sources.get("image_dropped") or await self._probe_error(declared.url)
                 return [_finding("image_broken", f"the image {declared.url} is broken: {reason}")]
             return [_finding("no_image", "no image: the card is text only")]
         findings: list[Finding] = []
+        unsized = sources.get("image_unsized")
+        if unsized is not None:
+            findings.append(
+                _finding("image_broken", f"the image {image.url} did not load now: {unsized}")
+            )
         if source != _OG_SOURCES["image"]:
             findings.append(
                 _finding(
@@ -591,9 +607,10 @@ class Checker:
         else:
             measured_or_none, error = await self._probe(image.url)
             if measured_or_none is None:
-                findings.append(
-                    _finding("image_broken", f"the image {image.url} is broken: {error}")
-                )
+                if error is not None:  # else its size is not in its first bytes: unknown
+                    findings.append(
+                        _finding("image_broken", f"the image {image.url} is broken: {error}")
+                    )
                 return findings
             measured = measured_or_none
             if (image.width, image.height) not in ((None, None), measured):
@@ -629,10 +646,8 @@ class Checker:
         return []
 
     async def _probe_error(self, url: str) -> str:
-        size, error = await self._probe(url)
-        if error is not None:
-            return error
-        return "it is not a readable image" if size is None else "it was dropped"
+        _, error = await self._probe(url)
+        return error or "it was dropped"
 
     async def _probe(self, url: str) -> tuple[tuple[int, int] | None, str | None]:
         """``(size, None)`` or ``(None, why not)``; one probe per image URL at a time, and
@@ -653,12 +668,8 @@ class Checker:
         return outcome
 
     async def _probe_now(self, url: str) -> tuple[tuple[int, int] | None, str | None]:
-        try:
-            probe = await self.previewer.fetcher.fetch(url, purpose="image_probe")
-        except PreviewError as error:
-            return None, f"{error.code}: {error.message}"
-        size = image_size(probe.body)
-        return (size, None) if size is not None else (None, "it is not a readable image")
+        probe = await probe_image(self.previewer.fetcher, url)
+        return probe.size, probe.broken or probe.transient
 
     # --- many URLs -----------------------------------------------------------------------
 

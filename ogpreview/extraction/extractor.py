@@ -16,7 +16,7 @@ from ogpreview.card import Card
 from ogpreview.errors import InvalidURL
 from ogpreview.extraction.content import file_fields
 from ogpreview.extraction.document import parse_page
-from ogpreview.extraction.rules import Context, first_value_and_source
+from ogpreview.extraction.rules import Context, first_value_and_source, foreign_og_url
 from ogpreview.fetch.response import FetchResult, parse_content_type, served_type
 from ogpreview.urls import absolutize, is_plain_absolute
 
@@ -57,7 +57,8 @@ def explain(
 ) -> tuple[Card, dict[str, str | None]]:
     """:func:`extract`, plus where each field came from: field name -> the rule that gave
     its value (``meta:og:title``, ``meta:twitter:title``, ``jsonld:headline``,
-    ``html_title``, ``og_images``, ``host_name``, ...) or None when the field is empty.
+    ``html_title``, ``og_images``, ``host_name``, ...) or None when the field is empty;
+    and ``og_url_ignored``, the og:url the page declares on another site (never trusted).
     Link checkers use it to tell declared values from inferred ones."""
     page_url = _page_url(url)
     mime = served_type(html, content_type)
@@ -73,6 +74,8 @@ def explain(
     if mime is not None:
         for name, (value, source) in file_fields(page_url, mime, html).items():
             values[name], sources[name] = value, source
+    if sources["url"] != "og_url" and (ignored := foreign_og_url(ctx)) is not None:
+        sources["og_url_ignored"] = ignored
     return Card(**values), sources
 
 

@@ -23,7 +23,7 @@ from ogpreview.extraction.document import BYTES_RE2, Page
 from ogpreview.text import clean_text
 from ogpreview.urls import absolutize, host_of, same_site
 
-__all__ = ["PRECEDENCE", "Context", "first_value", "first_value_and_source"]
+__all__ = ["PRECEDENCE", "Context", "first_value", "first_value_and_source", "foreign_og_url"]
 
 log = logging.getLogger(__name__)
 
@@ -475,19 +475,34 @@ def _page_url(ctx: Context) -> Iterator[str]:
     yield ctx.url
 
 
-def _og_url(ctx: Context) -> Iterator[str]:
-    # og:url is the page's declared identity for sharing, and legitimately names another
-    # host after a move or on a custom domain (twitter.com/x.com, substack domains).
-    yield from ctx.page.meta("og:url")
-
-
-def _canonical_link(ctx: Context) -> Iterator[str]:
-    # rel=canonical is often copied from templates or points at a syndication source; one
-    # on another site than the page is not trusted.
-    for href in _link_hrefs("canonical")(ctx):
+def _on_own_site(ctx: Context, hrefs: Iterable[str | None]) -> Iterator[str]:
+    """The URLs of ``hrefs`` on the page's own site. The card's ``url`` is where a click
+    on the card goes: a page may name its own other spellings (www. and m. siblings,
+    http and https), but one naming another site would let any page borrow that site's
+    link (a phishing page its bank's), and syndicated or template-copied tags point
+    elsewhere by mistake."""
+    for href in hrefs:
         url = ctx.resolve(href)
         if url is not None and same_site(url, ctx.url):
             yield url
+
+
+def _og_url(ctx: Context) -> Iterator[str]:
+    yield from _on_own_site(ctx, ctx.page.meta("og:url"))
+
+
+def foreign_og_url(ctx: Context) -> str | None:
+    """The first og:url the page declares on another site (which :func:`_og_url` refuses),
+    for reports; None when there is none."""
+    for declared in ctx.page.meta("og:url"):
+        url = ctx.resolve(declared)
+        if url is not None and not same_site(url, ctx.url):
+            return url
+    return None
+
+
+def _canonical_link(ctx: Context) -> Iterator[str]:
+    yield from _on_own_site(ctx, _link_hrefs("canonical")(ctx))
 
 
 _APP_NAME_KEYS = (

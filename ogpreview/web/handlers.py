@@ -9,6 +9,7 @@ from aiohttp import web
 
 from ogpreview.card import Card
 from ogpreview.errors import PreviewError, UnsupportedContent
+from ogpreview.previewer import PreviewResult
 from ogpreview.web.apierror import ApiError
 from ogpreview.web.body import json_body, read_body
 from ogpreview.web.keys import FETCHER_KEY, METRICS_KEY, PREVIEWER_KEY, SETTINGS_KEY, SIGNER_KEY
@@ -77,8 +78,7 @@ async def preview(request: web.Request) -> web.Response:
     refresh = _flag(request, "refresh") if "refresh" in request.query else False
     result = await request.app[PREVIEWER_KEY].lookup(url, refresh=refresh)
     body = result.card.to_dict()
-    body["cache"] = result.cache
-    body["fetched_at"] = result.fetched_at
+    body.update(_served(result))
     return web.Response(body=orjson.dumps(body), content_type="application/json")
 
 
@@ -101,20 +101,30 @@ def _refusal(item: Any, max_length: int) -> ApiError | None:
     return None
 
 
+def _served(result: PreviewResult) -> dict[str, Any]:
+    """How a card was served, beside the card in every answer that has one."""
+    return {
+        "cache": result.cache,
+        "fetched_at": result.fetched_at,
+        "requested_url": result.requested_url,
+        "final_url": result.final_url,
+    }
+
+
 async def _batch(request: web.Request, items: list[Any]) -> list[dict[str, Any]]:
     """One result per item, in order; each fails or succeeds on its own (an item that is
     not a string too: it is echoed under "url" with its error)."""
     max_length = request.app[SETTINGS_KEY].max_url_length
     refused = {i: why for i, item in enumerate(items) if (why := _refusal(item, max_length))}
     wanted = list(dict.fromkeys(item for i, item in enumerate(items) if i not in refused))
-    outcomes: dict[str, Card | PreviewError] = {}
-    async for url, done in request.app[PREVIEWER_KEY].preview_many(wanted):
+    outcomes: dict[str, PreviewResult | PreviewError] = {}
+    async for url, done in request.app[PREVIEWER_KEY].lookup_many(wanted):
         outcomes[url] = done
     results: list[dict[str, Any]] = []
     for i, item in enumerate(items):
         outcome = refused[i] if i in refused else outcomes[item]
-        if isinstance(outcome, Card):
-            results.append({"url": item, "card": outcome.to_dict()})
+        if isinstance(outcome, PreviewResult):
+            results.append({"url": item, "card": outcome.card.to_dict(), **_served(outcome)})
         else:
             results.append({"url": item, "error": outcome.to_dict()})
     return results

@@ -51,6 +51,22 @@ _ERROR = {
 }
 
 
+#: How a card was served: beside the card in every answer that has one.
+_SERVED_FIELDS: dict[str, Any] = {
+    "cache": {"type": "string", "enum": ["hit", "miss", "stale"]},
+    "fetched_at": {"type": "number", "description": "when the card was fetched (Unix time)"},
+    "requested_url": {
+        "type": "string",
+        "description": "the URL asked for, as checked and normalised (where the fetch starts)",
+    },
+    "final_url": _nullable(
+        "string",
+        description="where the redirects of the fetch that made the card ended (kept with "
+        "the card in the cache; null only for a card cached by an older version)",
+    ),
+}
+
+
 def _results(url: dict[str, Any], **extra: dict[str, Any]) -> dict[str, Any]:
     """A batch answer: one result per URL, with ``url`` as ``url`` describes it."""
     return {
@@ -62,9 +78,12 @@ def _results(url: dict[str, Any], **extra: dict[str, Any]) -> dict[str, Any]:
                 "items": {
                     "type": "object",
                     "required": ["url"],
+                    "description": "with a card, also how it was served (cache, fetched_at, "
+                    "requested_url, final_url); else an error",
                     "properties": {
                         "url": url,
                         "card": {"$ref": "#/components/schemas/Card"},
+                        **_SERVED_FIELDS,
                         "error": {"$ref": "#/components/schemas/Error/properties/error"},
                     },
                 },
@@ -502,11 +521,8 @@ def openapi_document(base_url: str, settings: Settings) -> dict[str, Any]:
                         {"$ref": "#/components/schemas/Card"},
                         {
                             "type": "object",
-                            "required": ["cache", "fetched_at"],
-                            "properties": {
-                                "cache": {"type": "string", "enum": ["hit", "miss", "stale"]},
-                                "fetched_at": {"type": "number"},
-                            },
+                            "required": list(_SERVED_FIELDS),
+                            "properties": _SERVED_FIELDS,
                         },
                     ]
                 },

@@ -79,3 +79,14 @@ def test_foreign_values_are_rejected(data: bytes) -> None:
     """Anything but an entry's own encoding is a ValueError (a miss for the cache)."""
     with pytest.raises(ValueError):
         Entry.decode(data)
+
+
+def test_entry_keeps_where_its_fetch_ended() -> None:
+    """An entry's final URL survives its encoding (the form Redis stores); one written
+    before final URLs were recorded still decodes, without one."""
+    entry = Entry(Card(url="https://e.com/"), None, 1.0, 2.0, 3.0, final_url="https://e.com/after")
+    older = b'{"v": 1, "card": {"url": "https://e.com/"}, "error": null, ' + _TIMES + b"}"
+    assert (Entry.decode(entry.encode()).final_url, Entry.decode(older).final_url) == (
+        "https://e.com/after",
+        None,
+    )

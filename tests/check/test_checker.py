@@ -151,6 +151,40 @@ async def test_broken_image_is_a_warning(site: Site, checker: Checker) -> None:
     )
 
 
+async def test_dropped_image_is_reported_without_probing_it_again(
+    site: Site, checker: Checker
+) -> None:
+    """The previewer says why it dropped the image; the check reports that reason and does
+    not fetch the image a second time."""
+    result = await checker.check(site.url("/check-broken-image.html"))
+    assert ([f.message for f in result.findings], site.hits["/check-missing.png"]) == (
+        [
+            f"the image {site.url('/check-missing.png')} is broken: "
+            "http_status: the server answered 404"
+        ],
+        1,
+    )
+
+
+async def test_image_failing_for_now_is_a_warning_and_kept(site: Site, checker: Checker) -> None:
+    """An og:image answering 503 is kept on the card, unsized, and the check says it did
+    not load now (not that it is broken for good)."""
+    site.status["/check-missing.png"] = 503
+    result = await checker.check(site.url("/check-broken-image.html"))
+    assert (result.findings, result.card is not None and result.card.image) == (
+        (
+            Finding(
+                "image_broken",
+                "warning",
+                f"the image {site.url('/check-missing.png')} did not load now: "
+                "http_status: the server answered 503 (a failure that may pass: kept "
+                "unsized, probed again soon)",
+            ),
+        ),
+        Image(url=site.url("/check-missing.png")),
+    )
+
+
 async def test_broken_image_with_declared_size_is_found(site: Site, checker: Checker) -> None:
     """An og:image with a declared size is still fetched, so a 404 behind it shows."""
     result = await checker.check(site.url("/check-broken-declared-image.html"))
@@ -214,6 +248,23 @@ async def test_og_url_other_than_the_page_is_a_warning(site: Site, checker: Chec
             f"{site.url('/check-og-url.html')}: shares are attributed to, and previews "
             "taken from, the og:url",
         ),
+    )
+
+
+async def test_og_url_on_another_site_is_a_warning(site: Site, checker: Checker) -> None:
+    """og:url naming another site is reported as ignored: the card's link stays the page."""
+    result = await checker.check(site.url("/check-og-url-other-site.html"))
+    assert (result.findings, result.card is not None and result.card.url) == (
+        (
+            Finding(
+                "og_url_mismatch",
+                "warning",
+                "og:url is https://www.other-site.example.org/moved.html, on another site than "
+                f"the page {site.url('/check-og-url-other-site.html')}: cards do not take it "
+                "as their link",
+            ),
+        ),
+        site.url("/check-og-url-other-site.html"),
     )
 
 

@@ -17,7 +17,11 @@ sys.path.insert(0, str(ROOT / "bench"))
 import conformance
 
 #: Percent per field this tree reaches; raising them is welcome, lowering them is a regression.
-FLOORS = {"title": 99.0, "description": 98.0, "image": 92.0, "url": 99.0, "site_name": 83.0}
+#: url: 86 of 93 since og:url and canonical are trusted only on the page's own site (issue 11
+#: section 3): the 7 misses are all an og:url on another site, 5 real ones (x.com naming
+#: twitter.com, theregister.co.uk naming .com, a substack page naming its custom domain,
+#: wnycstudios.org naming radiolab.org) and 2 extruct samples saved without their address.
+FLOORS = {"title": 99.0, "description": 98.0, "image": 92.0, "url": 92.0, "site_name": 83.0}
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from tests.servers import FILE_LINKS
-from tests.service import BASE, api, sig
+from tests.service import BASE, api, served, sig
 from tests.web_origin import SITE, SiteOrigin, normal_card
 
 
@@ -21,7 +21,13 @@ async def test_preview_miss_then_hit(client: TestClient[Any, Any], origin: SiteO
     first = await client.get("/v1/preview", params={"url": url})
     body = await first.json()
     assert first.status == 200
-    assert body == {**normal_card(origin), "cache": "miss", "fetched_at": body["fetched_at"]}
+    assert body == {
+        **normal_card(origin),
+        "cache": "miss",
+        "fetched_at": body["fetched_at"],
+        "requested_url": url,
+        "final_url": url,
+    }
     second = await client.get("/v1/preview", params={"url": url})
     assert await second.json() == {**body, "cache": "hit"}
     assert origin.hits["/card-normal.html"] == 1
@@ -148,13 +154,14 @@ async def test_batch_keeps_order_and_isolates_failures(
     missing = origin.url("/status/404")
     response = await client.post("/v1/previews", json={"urls": ["ftp://x/", good, missing]})
     assert response.status == 200
-    assert await response.json() == {
+    body = await response.json()
+    assert body == {
         "results": [
             {
                 "url": "ftp://x/",
                 "error": {"code": "blocked_url", "message": "scheme 'ftp' is not allowed"},
             },
-            {"url": good, "card": normal_card(origin)},
+            served(body["results"][1], good, normal_card(origin), "miss"),
             {
                 "url": missing,
                 "error": {
@@ -211,7 +218,7 @@ async def test_response_links_previewed_in_order(
     assert response.status == 200
     results = (await response.json())["results"]
     assert [r["url"] for r in results] == [first, second]
-    assert results[1] == {"url": second, "card": normal_card(origin)}
+    assert results[1] == served(results[1], second, normal_card(origin), "miss")
     assert results[0]["card"]["title"] == "A page without an image"
 
 
@@ -221,8 +228,9 @@ async def test_response_as_text(client: TestClient[Any, Any], origin: SiteOrigin
     response = await client.post(
         "/v1/previews/response", data=f"Read {url} today.", headers={"Content-Type": "text/plain"}
     )
-    assert await response.json() == {
-        "results": [{"url": url, "card": normal_card(origin)}],
+    body = await response.json()
+    assert body == {
+        "results": [served(body["results"][0], url, normal_card(origin), "miss")],
         "links_found": 1,
         "truncated": False,
     }

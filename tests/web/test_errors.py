@@ -15,7 +15,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from ogpreview.web import create_app
-from tests.service import BASE, ApiTestServer, api
+from tests.service import BASE, ApiTestServer, api, served
 from tests.web_origin import SiteOrigin, normal_card
 
 BODY = b'{"urls": []}'
@@ -128,10 +128,11 @@ async def test_non_string_item_fails_alone(
         message = f"a URL must be a string, not {kind}"
         return {"url": item, "error": {"code": "invalid_url", "message": message}}
 
-    assert await response.json() == {
+    body = await response.json()
+    assert body == {
         "results": [
             refused(7, "a number"),
-            {"url": good, "card": normal_card(origin)},
+            served(body["results"][1], good, normal_card(origin), "miss"),
             refused(None, "null"),
             refused(["x"], "an array"),
             refused({"u": 1}, "an object"),
