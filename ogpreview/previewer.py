@@ -34,6 +34,7 @@ from ogpreview.oembed import endpoint_for, merge_oembed, parse_oembed
 from ogpreview.response import FetchResult
 from ogpreview.settings import Settings
 from ogpreview.tasks import cancel_and_wait
+from ogpreview.text import ascii_int
 
 __all__ = ["PreviewResult", "PreviewStats", "Previewer"]
 
@@ -97,9 +98,9 @@ def freshness(headers: Mapping[str, str], settings: Settings, now: float) -> flo
     if "no-store" in directives or "no-cache" in directives:
         ttl = settings.cache_min_ttl
     elif "s-maxage" in directives or "max-age" in directives:
-        raw = directives.get("s-maxage") or directives.get("max-age") or ""
-        if raw.isdigit():
-            ttl = float(raw)
+        seconds = ascii_int(directives.get("s-maxage") or directives.get("max-age") or "")
+        if seconds is not None:
+            ttl = float(seconds)
     elif "Expires" in headers:
         try:
             expires = email.utils.parsedate_to_datetime(headers["Expires"]).timestamp()

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import orjson
 from aiohttp import web
 
 from ogpreview.card import Card
+from ogpreview.charset import decode_text
 from ogpreview.errors import PreviewError, UnsupportedContent
 from ogpreview.render import CARD_CSP, CARD_CSS, card_fragment, card_to_html, card_to_markdown
+from ogpreview.text import ascii_int
 from ogpreview.web.apierror import ApiError
 from ogpreview.web.keys import FETCHER_KEY, METRICS_KEY, PREVIEWER_KEY, SETTINGS_KEY, SIGNER_KEY
 from ogpreview.web.manifest import plugin_manifest
@@ -39,6 +42,8 @@ CARD_CACHE_CONTROL = "public, max-age=300"
 #: Width of the oEmbed card frame, and its height (the card's fixed layout).
 OEMBED_WIDTH = 520
 OEMBED_HEIGHT = 124
+#: A Host header this service may name itself by: a name or an IP literal, and a port.
+_HOST = re.compile(r"(?:[A-Za-z0-9_.-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?")
 _TRUE = frozenset({"1", "true", "yes"})
 _FALSE = frozenset({"", "0", "false", "no"})
 
@@ -137,11 +142,7 @@ async def previews_of_response(request: web.Request) -> web.Response:
     if request.content_type == "application/json":
         document = await _json_body(request)
     else:
-        raw = await request.read()
-        try:
-            document = raw.decode(request.charset or "utf-8", errors="replace")
-        except LookupError:  # a charset name Python does not know
-            document = raw.decode("utf-8", errors="replace")
+        document = decode_text(await request.read(), request.charset)
     previewer = request.app[PREVIEWER_KEY]
     links = previewer.links_in(document)[: request.app[SETTINGS_KEY].max_batch_urls]
     return _json({"results": await _batch(request, links)})
@@ -206,9 +207,10 @@ def _positive_int(request: web.Request, name: str) -> int | None:
     raw = request.query.get(name)
     if raw is None:
         return None
-    if not raw.isdigit() or int(raw) < 1:
+    number = ascii_int(raw)
+    if number is None or number < 1:
         raise ApiError(400, "bad_request", f"{name!r} must be a positive integer")
-    return int(raw)
+    return number
 
 
 @routes.get("/oembed")
@@ -249,7 +251,10 @@ def _base_url(request: web.Request) -> str:
         forwarded = request.headers.get("X-Forwarded-Proto", "").split(",", 1)[0].strip()
         if forwarded in ("http", "https"):
             scheme = forwarded
-    return f"{scheme}://{request.host}"
+    host = request.host
+    if _HOST.fullmatch(host) is None:
+        raise ApiError(400, "bad_request", "the Host header is not a host name")
+    return f"{scheme}://{host}"
 
 
 @routes.get("/.well-known/ai-plugin.json")

@@ -8,6 +8,7 @@ exceptions keep theirs, and anything unexpected is logged and answered 500 witho
 from __future__ import annotations
 
 import hmac
+import ipaddress
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -121,8 +122,10 @@ def client_address(request: web.Request) -> str:
     if request.app[SETTINGS_KEY].trust_forwarded_for:
         forwarded = request.headers.get("X-Forwarded-For", "")
         last = forwarded.rsplit(",", 1)[-1].strip()
-        if last:
-            return last
+        try:
+            return str(ipaddress.ip_address(last))
+        except ValueError:  # no address (or bytes that are no text): the proxy's own peer
+            pass
     return request.remote or "unknown"
 
 
@@ -130,7 +133,9 @@ def _authorised(header: str, keys: tuple[str, ...]) -> bool:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token:
         return False
-    given = token.strip().encode()
+    # The bytes as sent: header bytes that are not UTF-8 arrive as lone surrogates, which
+    # surrogateescape turns back into those bytes (and they match no key).
+    given = token.strip().encode("utf-8", "surrogateescape")
     ok = False
     for key in keys:  # every key is compared, so timing does not tell which one matched
         ok |= hmac.compare_digest(given, key.encode())
