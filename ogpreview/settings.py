@@ -130,6 +130,18 @@ class Settings:
     rate_limit: int = 120
     #: Take the client address from X-Forwarded-For (only behind a trusted proxy).
     trust_forwarded_for: bool = False
+    #: Seconds a client has to send a request's head, from connecting (or from the first
+    #: byte of its next request on a kept-alive connection); then 408 and the connection
+    #: is closed.
+    client_header_timeout: float = 10.0
+    #: Seconds a client has to send a request's whole body once its head is in.
+    client_body_timeout: float = 30.0
+    #: Seconds an idle kept-alive connection stays open (longer than the idle timeout of
+    #: the load balancers in front, 60 s for most, so they never reuse a closing one).
+    keepalive_timeout: float = 75.0
+    #: Idle kept-alive connections one server process keeps; past it the longest idle
+    #: one is closed.
+    max_idle_connections: int = 256
     # --- batch check jobs ------------------------------------------------------------------
     #: URLs one job may hold.
     check_max_urls: int = 10_000
@@ -157,7 +169,15 @@ class Settings:
         ):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must not be negative")
-        for name in ("connect_timeout", "total_timeout", "check_claim_idle", "check_job_ttl"):
+        for name in (
+            "connect_timeout",
+            "total_timeout",
+            "check_claim_idle",
+            "check_job_ttl",
+            "client_header_timeout",
+            "client_body_timeout",
+            "keepalive_timeout",
+        ):
             if getattr(self, name) <= 0:
                 raise ValueError(f"{name} must be positive")
         if self.check_job_ttl < MIN_JOB_TTL:
@@ -185,6 +205,7 @@ class Settings:
             "check_max_urls",
             "check_concurrency",
             "check_max_queued",
+            "max_idle_connections",
         ):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1")

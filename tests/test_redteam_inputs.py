@@ -141,7 +141,9 @@ async def test_authorization_key_is_compared_as_sent_bytes() -> None:
     """A key with non-ASCII characters matches when its UTF-8 bytes are sent (the request
     then gets past the key check: a 400 for its missing URL), and not in Latin-1."""
     async with serve({"OGPREVIEW_API_KEYS": "clé"}) as server:
-        utf8 = await exchange(server.port, _get("/v1/preview", "Authorization: Bearer clé".encode()))
+        utf8 = await exchange(
+            server.port, _get("/v1/preview", "Authorization: Bearer clé".encode())
+        )
         latin1 = await exchange(
             server.port, _get("/v1/preview", "Authorization: Bearer clé".encode("latin-1"))
         )

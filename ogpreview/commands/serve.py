@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
 import os
 import secrets
@@ -87,22 +88,37 @@ def run(args: argparse.Namespace) -> int:
 
 def _serve(settings: Settings, *, reuse_port: bool) -> int:
     from ogpreview.document import preload_lenient_jsonld
-    from ogpreview.web import create_app
 
     preload_lenient_jsonld()  # a long-lived server pays for the import now, not mid-request
-    app = create_app(settings)
-    # run_app turns SIGTERM and SIGINT into a graceful stop: it stops accepting, lets
-    # in-flight requests finish (up to shutdown_timeout), then runs the cleanup contexts.
-    web.run_app(
-        app,
-        host=settings.host,
-        port=settings.port,
-        reuse_port=reuse_port or None,
+    asyncio.run(_serve_until_stopped(settings, reuse_port=reuse_port))
+    return EXIT_OK
+
+
+async def _serve_until_stopped(settings: Settings, *, reuse_port: bool) -> None:
+    """Serve until SIGTERM/SIGINT; then stop accepting, let in-flight requests finish (up
+    to SHUTDOWN_TIMEOUT) and run the app's cleanup contexts."""
+    from ogpreview.web import create_app
+    from ogpreview.web.connections import ConnectionLimits, GuardedAppRunner
+
+    runner = GuardedAppRunner(
+        create_app(settings),
+        limits=ConnectionLimits.of(settings),
+        keepalive_timeout=settings.keepalive_timeout,
         shutdown_timeout=SHUTDOWN_TIMEOUT,
         access_log=None,  # the app writes its own JSON access log
-        print=lambda text: print(text, file=sys.stderr, flush=True),
     )
-    return EXIT_OK
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    await runner.setup()
+    try:
+        site = web.TCPSite(runner, settings.host, settings.port, reuse_port=reuse_port or None)
+        await site.start()
+        print(f"======== Running on {site.name} ========", file=sys.stderr, flush=True)
+        await stop.wait()
+    finally:
+        await runner.cleanup()
 
 
 def _supervise(settings: Settings, args: argparse.Namespace) -> int:

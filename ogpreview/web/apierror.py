@@ -40,9 +40,13 @@ class ApiError(Exception):
         message: str,
         *,
         headers: Mapping[str, str] | None = None,
+        close_connection: bool = False,
     ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
         self.headers = dict(headers or {})
+        #: Answer with ``Connection: close``: the rest of the request (a body refused
+        #: unread) would otherwise hold the connection.
+        self.close_connection = close_connection

@@ -69,7 +69,10 @@ def error_response(
 
 def _from_exception(request: web.Request, exc: BaseException) -> web.StreamResponse:
     if isinstance(exc, ApiError):
-        return error_response(exc.status, exc.code, exc.message, headers=exc.headers)
+        response = error_response(exc.status, exc.code, exc.message, headers=exc.headers)
+        if exc.close_connection:
+            response.force_close()
+        return response
     if isinstance(exc, PreviewError):
         extra = {"status": exc.status} if isinstance(exc, HTTPStatusError) else None
         return error_response(status_for(exc), exc.code, exc.message, extra=extra)
@@ -144,11 +147,20 @@ def _authorised(header: str, keys: tuple[str, ...]) -> bool:
 
 @web.middleware
 async def gate(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """API keys (when configured) and the per-client rate limit, on the API paths only."""
+    """A body declared too large is refused before it is read; then API keys (when
+    configured) and the per-client rate limit, on the API paths only."""
+    settings = request.app[SETTINGS_KEY]
+    declared = request.content_length
+    if declared is not None and declared > settings.max_request_bytes:
+        raise ApiError(
+            413,
+            "too_large",
+            f"the body is over the {settings.max_request_bytes} byte limit",
+            close_connection=True,
+        )
     path = request.path
     if not path.startswith(PROTECTED_PREFIXES):
         return await handler(request)
-    settings = request.app[SETTINGS_KEY]
     if (
         settings.api_keys
         and path not in SIGNED_PATHS

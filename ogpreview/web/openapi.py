@@ -136,6 +136,7 @@ _API_ERRORS = {
         "invalid or blocked URL (invalid_url, blocked_url, blocked_address), bad request"
     ),
     "401": _error("missing or wrong API key (unauthorized)"),
+    "408": _error("the request's head or body did not arrive in time (request_timeout)"),
     "413": _error("request body or batch too large (too_large, too_many_urls)"),
     "414": _error("URL too long (url_too_long)"),
     "429": _error("rate limited (rate_limited); see Retry-After"),
