@@ -26,7 +26,7 @@ from ogpreview.cache import Cache, Entry, MemoryCache
 from ogpreview.cachekey import cache_key
 from ogpreview.card import Card
 from ogpreview.cards import explain_result
-from ogpreview.errors import HTTPStatusError, PreviewError, error_from_code
+from ogpreview.errors import HTTPStatusError, PreviewError, UpstreamBusy, error_from_code
 from ogpreview.fetcher import Fetcher
 from ogpreview.imageprobe import image_size
 from ogpreview.links import links_in
@@ -50,8 +50,8 @@ LOCK_GRACE = 5.0
 LOCK_LEASE = 3.0
 #: URL strings whose check and cache key are remembered.
 URL_MEMO_SIZE = 4096
-#: Errors worth retrying soon: the site may be back in a minute.
-_TRANSIENT = frozenset({"timeout", "connect_error", "dns_error"})
+#: Errors worth retrying soon: the site may be back in a minute (or we may be less busy).
+_TRANSIENT = frozenset({"timeout", "connect_error", "dns_error", "busy"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -297,7 +297,7 @@ class Previewer:
                 if entry is not None and entry.is_fresh(time.time()):
                     return entry, None
             entry, fetched = await self._fetch_entry(url)
-            if not (keep_stale and entry.error is not None):
+            if entry.error is None or (entry.error.cacheable and not keep_stale):
                 await self.cache.set(key, entry)
             return entry, fetched
         finally:
@@ -317,7 +317,7 @@ class Previewer:
         try:
             result = await self.fetcher.fetch(url)
             extracted, sources = explain_result(result)
-            card = await self._enrich(extracted, result)
+            card, whole = await self._enrich(extracted, result)
         except PreviewError as error:
             self.stats.fetches[error.code] += 1
             now = time.time()
@@ -326,11 +326,15 @@ class Previewer:
         self.stats.fetches["ok"] += 1
         now = time.time()
         fresh = freshness(result.headers, self.settings, now)
+        if not whole:  # an enrichment we were too busy for is tried again soon
+            fresh = min(fresh, self.settings.transient_negative_ttl)
         entry = Entry(card, None, now, now + fresh, now + fresh + self.settings.cache_stale_ttl)
         return entry, _Fetched(result, extracted, sources)
 
-    async def _enrich(self, card: Card, result: FetchResult) -> Card:
-        """oEmbed values and image dimensions; failures here never fail the card."""
+    async def _enrich(self, card: Card, result: FetchResult) -> tuple[Card, bool]:
+        """oEmbed values and image dimensions; failures here never fail the card. With
+        whether it all ran: False when a fetch got no connection slot (UpstreamBusy)."""
+        whole = True
         if self.settings.oembed and result.is_html:
             endpoint = endpoint_for(card.url, card.oembed_url)
             if endpoint is not None:
@@ -338,6 +342,7 @@ class Previewer:
                     answer = await self.fetcher.fetch(endpoint, purpose="oembed")
                     card = merge_oembed(card, parse_oembed(answer.body), endpoint)
                 except (PreviewError, ValueError) as exc:
+                    whole = whole and not isinstance(exc, UpstreamBusy)
                     log.debug("oEmbed for %s failed: %s", card.url, exc)
         image = card.image
         if (
@@ -350,13 +355,16 @@ class Previewer:
                 probe = await self.fetcher.fetch(image.url, purpose="image_probe")
                 size = image_size(probe.body)
             except PreviewError as exc:
+                # Dropped even when we were only busy: an image nobody checked is no
+                # image to show (it may name a refused address); ``whole`` says retry.
+                whole = whole and not isinstance(exc, UpstreamBusy)
                 log.debug("image %s of %s dropped: %s", image.url, card.url, exc)
                 size = None
             new_image = (
                 None if size is None else dataclasses.replace(image, width=size[0], height=size[1])
             )
             card = dataclasses.replace(card, image=new_image)
-        return card
+        return card, whole
 
     def _refresh_in_background(self, key: str, url: str, now: float) -> None:
         if key in self._inflight or self._retry_after.get(key, 0.0) > now:

@@ -94,6 +94,9 @@ class Settings:
     max_headers: int = 100
     per_host_connections: int = 8
     max_connections: int = 200
+    #: Seconds a fetch may wait for a free connection slot to its host (this service's
+    #: own queue, not counted in the fetch's timeouts); then ``UpstreamBusy`` (503 busy).
+    upstream_queue_timeout: float = 10.0
     user_agent: str = DEFAULT_USER_AGENT
     accept_language: str = DEFAULT_ACCEPT_LANGUAGE
     # --- cache ---------------------------------------------------------------------------
@@ -172,6 +175,7 @@ class Settings:
         for name in (
             "connect_timeout",
             "total_timeout",
+            "upstream_queue_timeout",
             "check_claim_idle",
             "check_job_ttl",
             "client_header_timeout",

@@ -22,6 +22,8 @@ _STATUS_BY_CODE: Mapping[str, int] = {
     "http_status": 502,
     "unsupported_content": 502,
     "fetch_error": 502,
+    # Our own connections to the site are all busy: we are unavailable, not the site.
+    "busy": 503,
 }
 
 

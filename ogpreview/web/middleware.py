@@ -1,7 +1,7 @@
 """The app's middlewares: errors as JSON with access log and metrics, then auth and limits.
 
 ``observe`` is the one place errors become responses: a :class:`~ogpreview.PreviewError`
-maps to 400/502/504 by code, an :class:`ApiError` carries its own status, aiohttp's HTTP
+maps to 400/502/503/504 by code, an :class:`ApiError` carries its own status, aiohttp's HTTP
 exceptions keep theirs, and anything unexpected is logged and answered 500 without detail.
 """
 
@@ -17,7 +17,8 @@ from typing import Any
 import orjson
 from aiohttp import web
 
-from ogpreview.errors import HTTPStatusError, PreviewError
+from ogpreview.errors import HTTPStatusError, PreviewError, UpstreamBusy
+from ogpreview.slots import upstream_client
 from ogpreview.web.apierror import ApiError, status_for
 from ogpreview.web.keys import LIMITER_KEY, METRICS_KEY, SETTINGS_KEY
 
@@ -73,6 +74,14 @@ def _from_exception(request: web.Request, exc: BaseException) -> web.StreamRespo
         if exc.close_connection:
             response.force_close()
         return response
+    if isinstance(exc, UpstreamBusy):
+        return error_response(
+            status_for(exc),
+            exc.code,
+            exc.message,
+            extra={"retry_after": exc.retry_after},
+            headers={"Retry-After": str(exc.retry_after)},
+        )
     if isinstance(exc, PreviewError):
         extra = {"status": exc.status} if isinstance(exc, HTTPStatusError) else None
         return error_response(status_for(exc), exc.code, exc.message, extra=extra)
@@ -181,4 +190,5 @@ async def gate(request: web.Request, handler: Handler) -> web.StreamResponse:
             f"more than {limiter.per_minute} requests per minute",
             headers={"Retry-After": limiter.retry_after(wait)},
         )
-    return await handler(request)
+    with upstream_client(client_address(request)):  # its fetches take turns with others'
+        return await handler(request)

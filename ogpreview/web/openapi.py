@@ -45,6 +45,10 @@ _ERROR = {
                 "code": {"type": "string"},
                 "message": {"type": "string"},
                 "status": {"type": "integer", "description": "the upstream HTTP status"},
+                "retry_after": {
+                    "type": "integer",
+                    "description": "with busy: seconds to wait before trying again",
+                },
             },
         }
     },
@@ -145,6 +149,9 @@ _UPSTREAM_ERRORS = {
     "502": _error(
         "the site failed: dns_error, connect_error, http_status, too_large, "
         "too_many_redirects, unsupported_content"
+    ),
+    "503": _error(
+        "this service's connections to the site are all in use (busy); not cached, see Retry-After"
     ),
     "504": _error("the site did not answer in time (timeout)"),
 }
