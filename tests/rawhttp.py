@@ -35,18 +35,30 @@ async def connect(
     return await asyncio.open_connection("127.0.0.1", port, local_addr=local)
 
 
+def _head(head: bytes) -> tuple[int, dict[str, str]]:
+    status_line, *lines = head.decode("latin-1").split("\r\n")
+    headers: dict[str, str] = {}
+    for line in lines:
+        if line:
+            name, _, value = line.partition(":")
+            headers[name.strip().lower()] = value.strip()
+    return int(status_line.split(" ", 2)[1]), headers
+
+
 async def read_response(reader: asyncio.StreamReader) -> RawResponse:
     """One response with a Content-Length body (what the service sends)."""
     async with asyncio.timeout(DEADLINE):
-        head = await reader.readuntil(b"\r\n\r\n")
-        status_line, *lines = head.decode("latin-1").split("\r\n")
-        headers: dict[str, str] = {}
-        for line in lines:
-            if line:
-                name, _, value = line.partition(":")
-                headers[name.strip().lower()] = value.strip()
+        status, headers = _head(await reader.readuntil(b"\r\n\r\n"))
         body = await reader.readexactly(int(headers.get("content-length", "0")))
-    return RawResponse(int(status_line.split(" ", 2)[1]), headers, body)
+    return RawResponse(status, headers, body)
+
+
+def parse_response(raw: bytes) -> RawResponse | None:
+    """The response in all a connection received before it closed (None for nothing)."""
+    if not raw:
+        return None
+    head, _, body = raw.partition(b"\r\n\r\n")
+    return RawResponse(*_head(head), body)
 
 
 async def exchange(port: int, request: bytes) -> RawResponse:

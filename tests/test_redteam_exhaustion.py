@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from tests.rawhttp import RawResponse, closed_by_peer, connect, read_response
+from tests.rawhttp import closed_by_peer, connect, parse_response, read_response
 from tests.test_serve_process import serve
 from tests.web_origin import SiteOrigin, site_origin
 
@@ -41,16 +41,6 @@ async def drip(writer: asyncio.StreamWriter, data: bytes) -> None:
             await asyncio.sleep(DRIP_INTERVAL)
     except ConnectionError:
         pass
-
-
-def parse(raw: bytes) -> RawResponse | None:
-    """The response in what a closed connection received (None if it got nothing)."""
-    if not raw:
-        return None
-    head, _, body = raw.partition(b"\r\n\r\n")
-    status_line, *lines = head.decode("latin-1").split("\r\n")
-    headers = {k.strip().lower(): v.strip() for k, _, v in (x.partition(":") for x in lines)}
-    return RawResponse(int(status_line.split(" ", 2)[1]), headers, body)
 
 
 async def dripped_and_closed(port: int, data: bytes) -> bytes:
@@ -84,7 +74,8 @@ async def test_dripping_heads_are_cut_off() -> None:
         status = await get_healthz(reader, writer)
         writer.close()
     outcomes = {
-        None if r is None else (r.status, r.headers["connection"]) for r in map(parse, received)
+        None if r is None else (r.status, r.headers["connection"])
+        for r in map(parse_response, received)
     }
     # A reset (nothing received) is possible when a dripped byte lands as the server closes.
     assert outcomes <= {(408, "close"), None}
@@ -98,7 +89,7 @@ async def test_partial_head_then_silence_gets_408_json() -> None:
         reader, writer = await connect(server.port)
         writer.write(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n")
         await writer.drain()
-        response = parse(await closed_by_peer(reader))
+        response = parse_response(await closed_by_peer(reader))
         writer.close()
     assert response is not None
     assert (response.status, response.headers["connection"]) == (408, "close")

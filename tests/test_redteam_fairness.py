@@ -28,6 +28,7 @@ from ogpreview.settings import Settings
 from ogpreview.slots import UpstreamSlots, upstream_client
 from tests.servers import silent_listener
 from tests.test_serve_process import Server, serve, until
+from tests.web_origin import loopback_app
 
 HOST = "http://site.test:80"
 
@@ -75,16 +76,12 @@ async def ticket_origin() -> AsyncIterator[TicketOrigin]:
     app = web.Application()
     app.router.add_get("/slow/{name}", slow)
     app.router.add_get("/fast", fast)
-    runner = web.AppRunner(app, shutdown_timeout=0.1)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    origin.port = runner.addresses[0][1]
-    try:
-        yield origin
-    finally:
-        origin.hand_out(1000)
-        await runner.cleanup()
+    async with loopback_app(app) as port:
+        origin.port = port
+        try:
+            yield origin
+        finally:
+            origin.hand_out(1000)  # no slow page outlives the test
 
 
 @pytest.fixture

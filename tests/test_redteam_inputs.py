@@ -20,7 +20,7 @@ from ogpreview.settings import Settings
 from tests.rawhttp import exchange
 from tests.test_serve_process import serve
 from tests.test_web_api import BASE, api
-from tests.web_origin import SiteOrigin, site_origin
+from tests.web_origin import SiteOrigin, loopback_app, site_origin
 
 TITLE = "Harbour lights return to the old port"
 
@@ -97,19 +97,11 @@ async def test_max_age_in_a_superscript_digit_is_ignored() -> None:
 
     app = web.Application()
     app.router.add_get("/", page)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = runner.addresses[0][1]
     settings = Settings(
         allow_networks=["127.0.0.1/32"], allowed_ports=None, oembed=False, image_probe=False
     )
-    try:
-        async with Previewer(settings) as previewer:
-            result = await previewer.lookup(f"http://127.0.0.1:{port}/")
-    finally:
-        await runner.cleanup()
+    async with loopback_app(app) as port, Previewer(settings) as previewer:
+        result = await previewer.lookup(f"http://127.0.0.1:{port}/")
     assert result.card.title == "Squared"
     assert result.fetch is not None
     assert result.fetch.status == 200
