@@ -136,7 +136,7 @@ class Settings:
     #: Seconds a client has to send a request's head, from connecting (or from the first
     #: byte of its next request on a kept-alive connection); then 408 and the connection
     #: is closed.
-    client_header_timeout: float = 10.0
+    client_header_timeout: float = 5.0
     #: Seconds a client has to send a request's whole body once its head is in.
     client_body_timeout: float = 30.0
     #: Seconds an idle kept-alive connection stays open (longer than the idle timeout of

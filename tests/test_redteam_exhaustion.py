@@ -16,7 +16,7 @@ from tests.rawhttp import closed_by_peer, connect, parse_response, read_response
 from tests.test_serve_process import serve
 from tests.web_origin import SiteOrigin, site_origin
 
-#: Shortened limits for the processes under test (the defaults are 10 s and 30 s).
+#: Shortened limits for the processes under test (the defaults are 5 s and 30 s).
 SHORT = "0.4"
 #: Between two dripped bytes: a head or body sent at this pace takes far longer than the
 #: helpers' hang guard, so finishing at all means the server cut the client off.
