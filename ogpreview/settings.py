@@ -127,7 +127,8 @@ class Settings:
     max_url_length: int = 2048
     max_batch_urls: int = 50
     max_request_bytes: int = 1 * MIB
-    #: Upstream fetches the API runs at once across all requests.
+    #: Upstream requests the API has open at once across all requests (its clients take
+    #: turns for them when they are all in use).
     max_upstream_fetches: int = 64
     #: Requests per minute per client on /v1; 0 switches the limit off.
     rate_limit: int = 120
