@@ -272,7 +272,9 @@ class Fetcher:
         try:
             async with asyncio.timeout(self.settings.total_timeout) as deadline:
                 return await self._fetch(url, purpose, _Clock(start, deadline))
-        except PreviewError:
+        except PreviewError as error:
+            if error.url is None:  # one raised without knowing the URL (a busy slot)
+                error.url = url
             raise
         except TimeoutError as exc:
             raise FetchTimeout(

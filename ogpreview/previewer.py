@@ -121,7 +121,7 @@ def _fresh_copy(error: PreviewError) -> PreviewError:
     """A new instance per raise, so callers never share one exception's traceback."""
     status = error.status if isinstance(error, HTTPStatusError) else None
     copy = error_from_code(error.code, error.message, status=status)
-    copy.url = error.url
+    copy.__dict__.update(vars(error))  # its url, and what its class carries (retry_after)
     return copy
 
 

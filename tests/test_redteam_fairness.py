@@ -188,15 +188,16 @@ async def test_time_waiting_for_a_slot_is_not_the_fetchs(origin: TicketOrigin) -
 async def test_busy_is_not_cached(origin: TicketOrigin) -> None:
     """A preview that got no slot in time raises UpstreamBusy; it is not cached, so once
     the site's connections are free the same preview is fetched and succeeds."""
-    settings = _settings(upstream_queue_timeout=0.2, connect_timeout=0.2)
+    settings = _settings(upstream_queue_timeout=1.2, connect_timeout=0.2)
     async with Previewer(settings) as previewer:
         slow = asyncio.ensure_future(previewer.preview(origin.url("/slow/a")))
         await origin.until_arrivals(1)
-        with pytest.raises(UpstreamBusy):
+        with pytest.raises(UpstreamBusy) as raised:
             await previewer.lookup(origin.url("/fast"))
         origin.hand_out(1)
         await slow
         after = await previewer.lookup(origin.url("/fast"))
+    assert (raised.value.retry_after, raised.value.url) == (2, origin.url("/fast"))
     assert (after.cache, after.card.title) == ("miss", "fast")
     assert origin.arrivals == ["/slow/a", "/fast"]
 
