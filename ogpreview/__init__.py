@@ -21,6 +21,7 @@ from ogpreview.errors import (
     TooLarge,
     TooManyRedirects,
     UnsupportedContent,
+    UpstreamBusy,
 )
 from ogpreview.extraction.extractor import explain, extract
 from ogpreview.extraction.links import links_in
@@ -62,6 +63,7 @@ __all__ = [
     "TooLarge",
     "TooManyRedirects",
     "UnsupportedContent",
+    "UpstreamBusy",
     "__version__",
     "explain",
     "extract",

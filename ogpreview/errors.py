@@ -11,6 +11,7 @@ edge that calls them, with ``raise ... from exc``, so callers only ever catch th
     ├── InvalidURL                    invalid_url
     ├── BlockedURL                    blocked_url        scheme, port, credentials, host name
     │   └── BlockedAddress            blocked_address    the resolved / dialled IP address
+    ├── UpstreamBusy                  busy               our own queue: never cached
     └── FetchError                    fetch_error        (base only, never raised itself)
         ├── DNSError                  dns_error
         ├── ConnectError              connect_error
@@ -40,6 +41,7 @@ __all__ = [
     "TooLarge",
     "TooManyRedirects",
     "UnsupportedContent",
+    "UpstreamBusy",
     "error_from_code",
     "is_transient",
 ]
@@ -49,6 +51,9 @@ class PreviewError(Exception):
     """Base of every error ogpreview raises; ``code`` is stable and machine-readable."""
 
     code: ClassVar[str] = "preview_error"
+    #: Whether the outcome may be cached as the URL's (False when it says nothing about
+    #: the site, only about this service).
+    cacheable: ClassVar[bool] = True
 
     def __init__(self, message: str, *, url: str | None = None) -> None:
         # Messages may quote what a server sent (header bytes that are not UTF-8 come
@@ -91,6 +96,22 @@ class BlockedAddress(BlockedURL):
     """The address the client would dial is in a denied network (private, loopback, ...)."""
 
     code = "blocked_address"
+
+
+class UpstreamBusy(PreviewError):
+    """No connection to the site was free within the queue timeout: this service's own
+    connections to that host were all busy (with other fetches, other clients'). It says
+    nothing about the site, so it is never cached; try again after ``retry_after`` s."""
+
+    code = "busy"
+    cacheable = False
+
+    def __init__(self, message: str, *, retry_after: int = 1, url: str | None = None):
+        super().__init__(message, url=url)
+        self.retry_after = retry_after
+
+    def to_dict(self) -> dict[str, object]:
+        return {"code": self.code, "message": self.message, "retry_after": self.retry_after}
 
 
 class FetchError(PreviewError):
@@ -155,6 +176,7 @@ _BY_CODE: dict[str, type[PreviewError]] = {
         InvalidURL,
         BlockedURL,
         BlockedAddress,
+        UpstreamBusy,
         FetchError,
         DNSError,
         ConnectError,

@@ -25,7 +25,13 @@ from urllib.parse import urlsplit
 from ogpreview.cache import Cache, Entry, MemoryCache
 from ogpreview.cachekey import cache_key
 from ogpreview.card import Card
-from ogpreview.errors import HTTPStatusError, PreviewError, error_from_code, is_transient
+from ogpreview.errors import (
+    HTTPStatusError,
+    PreviewError,
+    UpstreamBusy,
+    error_from_code,
+    is_transient,
+)
 from ogpreview.extraction.extractor import explain_result
 from ogpreview.extraction.links import links_in
 from ogpreview.extraction.oembed import endpoint_for, merge_oembed, parse_oembed
@@ -34,6 +40,7 @@ from ogpreview.fetch.imageprobe import probe_image
 from ogpreview.fetch.response import FetchResult
 from ogpreview.settings import Settings
 from ogpreview.tasks import cancel_and_wait
+from ogpreview.text import ascii_int
 
 __all__ = ["PreviewResult", "PreviewStats", "Previewer"]
 
@@ -85,8 +92,8 @@ class _Fetched:
 @dataclass(frozen=True, slots=True)
 class _Enriched:
     card: Card
-    #: Set when the image probe failed in a way that may pass: the card is kept briefly.
-    retry_image: bool = False
+    #: Set when an enrichment failed in a way that may pass: the card is kept briefly.
+    retry_soon: bool = False
     #: Source notes for ``explain`` (``image_dropped``, ``image_unsized``).
     notes: Mapping[str, str] = field(default_factory=dict)
 
@@ -114,9 +121,9 @@ def freshness(headers: Mapping[str, str], settings: Settings, now: float) -> flo
     if "no-store" in directives or "no-cache" in directives:
         ttl = settings.cache_min_ttl
     elif "s-maxage" in directives or "max-age" in directives:
-        raw = directives.get("s-maxage") or directives.get("max-age") or ""
-        if raw.isdigit():
-            ttl = float(raw)
+        seconds = ascii_int(directives.get("s-maxage") or directives.get("max-age") or "")
+        if seconds is not None:
+            ttl = float(seconds)
     elif "Expires" in headers:
         try:
             expires = email.utils.parsedate_to_datetime(headers["Expires"]).timestamp()
@@ -134,7 +141,7 @@ def _fresh_copy(error: PreviewError) -> PreviewError:
     """A new instance per raise, so callers never share one exception's traceback."""
     status = error.status if isinstance(error, HTTPStatusError) else None
     copy = error_from_code(error.code, error.message, status=status)
-    copy.url = error.url
+    copy.__dict__.update(vars(error))  # its url, and what its class carries (retry_after)
     return copy
 
 
@@ -313,7 +320,7 @@ class Previewer:
                 if entry is not None and entry.is_fresh(time.time()):
                     return entry, None
             entry, fetched = await self._fetch_entry(url)
-            if not (keep_stale and entry.error is not None):
+            if entry.error is None or (entry.error.cacheable and not keep_stale):
                 await self.cache.set(key, entry)
             return entry, fetched
         finally:
@@ -342,7 +349,7 @@ class Previewer:
         self.stats.fetches["ok"] += 1
         now = time.time()
         fresh = freshness(result.headers, self.settings, now)
-        if enriched.retry_image:  # probe the image again as soon as a failed page would be
+        if enriched.retry_soon:  # what failed for now (or found us busy) is tried again soon
             fresh = min(fresh, self.settings.transient_negative_ttl)
         stale = now + fresh + self.settings.cache_stale_ttl
         card = enriched.card
@@ -352,7 +359,10 @@ class Previewer:
         return entry, _Fetched(result, extracted, sources)
 
     async def _enrich(self, card: Card, result: FetchResult) -> _Enriched:
-        """oEmbed values and image dimensions; failures here never fail the card."""
+        """oEmbed values and image dimensions; failures here never fail the card. What
+        failed in a way that may pass (a flaky image host; no upstream connection slot for
+        us, UpstreamBusy) sets ``retry_soon``: the card is cached briefly."""
+        retry_soon = False
         if self.settings.oembed and result.is_html:
             endpoint = endpoint_for(card.url, card.oembed_url)
             if endpoint is not None:
@@ -360,6 +370,7 @@ class Previewer:
                     answer = await self.fetcher.fetch(endpoint, purpose="oembed")
                     card = merge_oembed(card, parse_oembed(answer.body), endpoint)
                 except (PreviewError, ValueError) as exc:
+                    retry_soon = retry_soon or isinstance(exc, UpstreamBusy)
                     log.debug("oEmbed for %s failed: %s", card.url, exc)
         image = card.image
         if (
@@ -368,19 +379,24 @@ class Previewer:
             or (image.width is not None and image.height is not None)
             or image.url == result.url
         ):
-            return _Enriched(card)
+            return _Enriched(card, retry_soon=retry_soon)
         probe = await probe_image(self.fetcher, image.url)
         if probe.broken is not None:
             log.debug("image %s of %s dropped: %s", image.url, card.url, probe.broken)
             card = dataclasses.replace(card, image=None)
-            return _Enriched(card, notes={"image_dropped": probe.broken})
+            return _Enriched(card, retry_soon=retry_soon, notes={"image_dropped": probe.broken})
+        if probe.unchecked is not None:
+            # An image nobody checked is no image to show (it may name a refused address).
+            card = dataclasses.replace(card, image=None)
+            note = f"{probe.unchecked} (not checked: probed again soon)"
+            return _Enriched(card, retry_soon=True, notes={"image_dropped": note})
         if probe.transient is not None:
             retry = f"{probe.transient} (a failure that may pass: kept unsized, probed again soon)"
-            return _Enriched(card, retry_image=True, notes={"image_unsized": retry})
+            return _Enriched(card, retry_soon=True, notes={"image_unsized": retry})
         if probe.size is not None:
             image = dataclasses.replace(image, width=probe.size[0], height=probe.size[1])
             card = dataclasses.replace(card, image=image)
-        return _Enriched(card)
+        return _Enriched(card, retry_soon=retry_soon)
 
     def _refresh_in_background(self, key: str, url: str, now: float) -> None:
         if key in self._inflight or self._retry_after.get(key, 0.0) > now:

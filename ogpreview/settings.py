@@ -94,6 +94,9 @@ class Settings:
     max_headers: int = 100
     per_host_connections: int = 8
     max_connections: int = 200
+    #: Seconds a fetch may wait for a free connection slot to its host (this service's
+    #: own queue, not counted in the fetch's timeouts); then ``UpstreamBusy`` (503 busy).
+    upstream_queue_timeout: float = 10.0
     user_agent: str = DEFAULT_USER_AGENT
     accept_language: str = DEFAULT_ACCEPT_LANGUAGE
     # --- cache ---------------------------------------------------------------------------
@@ -124,12 +127,25 @@ class Settings:
     max_url_length: int = 2048
     max_batch_urls: int = 50
     max_request_bytes: int = 1 * MIB
-    #: Upstream fetches the API runs at once across all requests.
+    #: Upstream requests the API has open at once across all requests (its clients take
+    #: turns for them when they are all in use).
     max_upstream_fetches: int = 64
     #: Requests per minute per client on /v1; 0 switches the limit off.
     rate_limit: int = 120
     #: Take the client address from X-Forwarded-For (only behind a trusted proxy).
     trust_forwarded_for: bool = False
+    #: Seconds a client has to send a request's head, from connecting (or from the first
+    #: byte of its next request on a kept-alive connection); then 408 and the connection
+    #: is closed.
+    client_header_timeout: float = 5.0
+    #: Seconds a client has to send a request's whole body once its head is in.
+    client_body_timeout: float = 30.0
+    #: Seconds an idle kept-alive connection stays open (longer than the idle timeout of
+    #: the load balancers in front, 60 s for most, so they never reuse a closing one).
+    keepalive_timeout: float = 75.0
+    #: Idle kept-alive connections one server process keeps; past it the longest idle
+    #: one is closed.
+    max_idle_connections: int = 256
     # --- batch check jobs ------------------------------------------------------------------
     #: URLs one job may hold.
     check_max_urls: int = 10_000
@@ -157,7 +173,16 @@ class Settings:
         ):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must not be negative")
-        for name in ("connect_timeout", "total_timeout", "check_claim_idle", "check_job_ttl"):
+        for name in (
+            "connect_timeout",
+            "total_timeout",
+            "upstream_queue_timeout",
+            "check_claim_idle",
+            "check_job_ttl",
+            "client_header_timeout",
+            "client_body_timeout",
+            "keepalive_timeout",
+        ):
             if getattr(self, name) <= 0:
                 raise ValueError(f"{name} must be positive")
         if self.check_job_ttl < MIN_JOB_TTL:
@@ -185,6 +210,7 @@ class Settings:
             "check_max_urls",
             "check_concurrency",
             "check_max_queued",
+            "max_idle_connections",
         ):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1")

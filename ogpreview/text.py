@@ -6,7 +6,14 @@ import html
 import re
 from html.entities import html5 as _NAMED_REFS
 
-__all__ = ["clean_text", "has_surrogates", "scrub_surrogates", "truncate", "unescape_attribute"]
+__all__ = [
+    "ascii_int",
+    "clean_text",
+    "has_surrogates",
+    "scrub_surrogates",
+    "truncate",
+    "unescape_attribute",
+]
 
 ELLIPSIS = "…"
 
@@ -58,6 +65,15 @@ def truncate(text: str, limit: int) -> str:
     if space > limit * 2 // 3:
         cut = cut[:space]
     return cut.rstrip(" ,;:-–—") + ELLIPSIS
+
+
+def ascii_int(text: str, *, max_digits: int = 18) -> int | None:
+    """``text`` as a non-negative decimal integer if it is 1 to ``max_digits`` ASCII digits,
+    else None. ``str.isdigit`` is true for "²" and ``int`` reads "٣" and "１": neither is a
+    number a header, a query or a protocol field may carry."""
+    if not 0 < len(text) <= max_digits or not text.isascii() or not text.isdigit():
+        return None
+    return int(text)
 
 
 def has_surrogates(value: str) -> bool:

@@ -87,18 +87,27 @@ def _app(origin: SiteOrigin) -> web.Application:
 
 
 @asynccontextmanager
-async def site_origin() -> AsyncIterator[SiteOrigin]:
-    origin = SiteOrigin()
-    runner = web.AppRunner(_app(origin), shutdown_timeout=0.1)
+async def loopback_app(app: web.Application) -> AsyncIterator[int]:
+    """Serve ``app`` on 127.0.0.1 for the block; its port."""
+    runner = web.AppRunner(app, shutdown_timeout=0.1)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
-    origin.port = runner.addresses[0][1]
     try:
-        yield origin
+        yield runner.addresses[0][1]
     finally:
-        origin.release.set()
         await runner.cleanup()
+
+
+@asynccontextmanager
+async def site_origin() -> AsyncIterator[SiteOrigin]:
+    origin = SiteOrigin()
+    async with loopback_app(_app(origin)) as port:
+        origin.port = port
+        try:
+            yield origin
+        finally:
+            origin.release.set()
 
 
 def normal_card(origin: SiteOrigin) -> dict[str, Any]:

@@ -92,6 +92,9 @@ DEFAULT_PER_HOST = 4
 #: Image URLs whose probe outcome is remembered (sites reuse one image on many pages).
 IMAGE_MEMO_SIZE = 1024
 
+#: An image probe's outcome: ``(size, None)`` or ``(None, why not)``.
+_Probed = tuple[tuple[int, int] | None, str | None]
+
 #: Every finding code and its severity. Error codes from a failed fetch are the
 #: :class:`~ogpreview.PreviewError` codes; any other failure is ``fetch_error``.
 FINDINGS: Mapping[str, Severity] = {
@@ -109,6 +112,7 @@ FINDINGS: Mapping[str, Severity] = {
     # the Redis may still have cached it.
     "unsupported_content": "error",
     "fetch_error": "error",
+    "busy": "error",
     "no_title": "error",
     "internal_error": "error",
     # It previews, but worse than it could.
@@ -383,12 +387,8 @@ class Checker:
         self.redirect_chain_hops = redirect_chain_hops
         #: Probe images whose size the page declares (the previewer trusts those).
         self.verify_images = verify_images
-        self._image_memo: OrderedDict[str, tuple[tuple[int, int] | None, str | None]] = (
-            OrderedDict()
-        )
-        self._image_inflight: dict[
-            str, asyncio.Future[tuple[tuple[int, int] | None, str | None]]
-        ] = {}
+        self._image_memo: OrderedDict[str, _Probed] = OrderedDict()
+        self._image_inflight: dict[str, asyncio.Future[tuple[_Probed, bool]]] = {}
 
     # --- one URL -----------------------------------------------------------------------
 
@@ -649,7 +649,7 @@ class Checker:
         _, error = await self._probe(url)
         return error or "it was dropped"
 
-    async def _probe(self, url: str) -> tuple[tuple[int, int] | None, str | None]:
+    async def _probe(self, url: str) -> _Probed:
         """``(size, None)`` or ``(None, why not)``; one probe per image URL at a time, and
         the latest outcomes remembered."""
         memo = self._image_memo.get(url)
@@ -661,15 +661,19 @@ class Checker:
             future = asyncio.ensure_future(self._probe_now(url))
             self._image_inflight[url] = future
             future.add_done_callback(lambda _: self._image_inflight.pop(url, None))
-        outcome = await asyncio.shield(future)
-        self._image_memo[url] = outcome
-        while len(self._image_memo) > IMAGE_MEMO_SIZE:
-            self._image_memo.popitem(last=False)
+        outcome, keep = await asyncio.shield(future)
+        if keep:
+            self._image_memo[url] = outcome
+            while len(self._image_memo) > IMAGE_MEMO_SIZE:
+                self._image_memo.popitem(last=False)
         return outcome
 
-    async def _probe_now(self, url: str) -> tuple[tuple[int, int] | None, str | None]:
+    async def _probe_now(self, url: str) -> tuple[_Probed, bool]:
+        """The outcome, and whether it is the image's (not our being too busy to look)."""
         probe = await probe_image(self.previewer.fetcher, url)
-        return probe.size, probe.broken or probe.transient
+        if probe.unchecked is not None:
+            return (None, probe.unchecked), False
+        return (probe.size, probe.broken or probe.transient), True
 
     # --- many URLs -----------------------------------------------------------------------
 

@@ -10,7 +10,7 @@ import charset_normalizer
 import webencodings
 from charset_normalizer import CharsetMatch, CharsetMatches
 
-__all__ = ["REPLACEMENT", "decode_html", "normalize_label", "sniff_encoding"]
+__all__ = ["REPLACEMENT", "decode_html", "decode_text", "normalize_label", "sniff_encoding"]
 
 #: How far into a page its own ``<meta charset>`` is looked for.
 PRESCAN_BYTES = 4096
@@ -214,11 +214,18 @@ def _ties_with_fallback(matches: CharsetMatches, best: CharsetMatch) -> bool:
     )
 
 
-def sniff_encoding(data: bytes, content_type_charset: str | None = None) -> str:
-    """The Python codec name to decode ``data`` with (see the module docstring for the order)."""
+def _bom_encoding(data: bytes) -> str | None:
+    """The codec a byte order mark at the start of ``data`` names (it consumes the mark)."""
     for bom, name in _BOMS:
         if data.startswith(bom):
             return name
+    return None
+
+
+def sniff_encoding(data: bytes, content_type_charset: str | None = None) -> str:
+    """The Python codec name to decode ``data`` with (see the module docstring for the order)."""
+    if (bom := _bom_encoding(data)) is not None:
+        return bom
     declared = normalize_label(content_type_charset)
     if declared is not None and declared.startswith("utf-16") and b"\x00" not in data[:1024]:
         # UTF-16 markup is half NUL bytes; without any, the header is wrong about the
@@ -237,9 +244,20 @@ def sniff_encoding(data: bytes, content_type_charset: str | None = None) -> str:
     return declared or _detect(data)
 
 
+def decode_text(data: bytes, label: str | None = None) -> str:
+    """Decode text that is not a page (a request body) as the Encoding Standard's
+    "decode" does: a BOM wins, then the label's encoding; a label that names no web
+    encoding (idna, punycode, rot13, base64, an unknown name) or none at all reads as
+    UTF-8, and a "replacement" label (ISO-2022-KR) as one U+FFFD. Never raises."""
+    return _decode(data, _bom_encoding(data) or normalize_label(label) or "utf-8")
+
+
 def decode_html(data: bytes, content_type_charset: str | None = None) -> str:
     """Decode a page's bytes to text; never raises (undecodable bytes become U+FFFD)."""
-    encoding = sniff_encoding(data, content_type_charset)
+    return _decode(data, sniff_encoding(data, content_type_charset))
+
+
+def _decode(data: bytes, encoding: str) -> str:
     if encoding == REPLACEMENT:
         return "\ufffd" if data else ""
     return data.decode(encoding, "replace")

@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 import orjson
 
 from ogpreview.card import Card, Image
-from ogpreview.text import clean_text
+from ogpreview.text import ascii_int, clean_text
 from ogpreview.urls import absolutize
 
 __all__ = ["PROVIDERS", "endpoint_for", "merge_oembed", "parse_oembed"]
@@ -64,9 +64,8 @@ def _size(value: Any) -> int | None:
         return None
     if isinstance(value, int | float) and 0 < value <= 100_000:
         return int(value)
-    if isinstance(value, str) and value.isdigit() and 0 < int(value) <= 100_000:
-        return int(value)
-    return None
+    number = ascii_int(value) if isinstance(value, str) else None
+    return number if number is not None and 0 < number <= 100_000 else None
 
 
 def merge_oembed(card: Card, data: dict[str, Any], endpoint: str) -> Card:

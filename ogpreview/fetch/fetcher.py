@@ -19,6 +19,7 @@ import re
 import socket
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 from types import TracebackType
 from typing import Literal
 
@@ -44,6 +45,7 @@ from ogpreview.fetch.guard import AddressPolicy
 from ogpreview.fetch.policy import validate_url
 from ogpreview.fetch.resolver import Resolver, SystemResolver
 from ogpreview.fetch.response import HTML_TYPES, FetchResult, parse_content_type
+from ogpreview.fetch.slots import UpstreamSlots
 from ogpreview.settings import Settings
 
 __all__ = ["FetchPurpose", "Fetcher"]
@@ -87,14 +89,25 @@ class _Refused(OSError):
 class _GuardedResolver(AbstractResolver):
     """aiohttp resolver that returns only checked addresses: the ones then dialled."""
 
-    def __init__(self, resolver: Resolver, policy: AddressPolicy) -> None:
+    def __init__(
+        self, resolver: Resolver, policy: AddressPolicy, timeout: float | None = None
+    ) -> None:
         self._resolver = resolver
         self.policy = policy
+        self._timeout = timeout
 
     async def resolve(
         self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
     ) -> list[ResolveResult]:
-        ips = await self._resolver.resolve(host, port)
+        try:
+            # The connect timeout bounds resolving here, not aiohttp's "connect" timeout:
+            # that one also counts the wait for a pooled connection (see __aenter__).
+            async with asyncio.timeout(self._timeout):
+                ips = await self._resolver.resolve(host, port)
+        except TimeoutError as exc:
+            raise _Refused(
+                FetchTimeout(f"resolving {host} took longer than {self._timeout} s")
+            ) from exc
         results: list[ResolveResult] = []
         for text in ips:
             try:
@@ -121,6 +134,19 @@ class _GuardedResolver(AbstractResolver):
         return None
 
 
+@dataclass(slots=True)
+class _Clock:
+    """A fetch's time: its deadline (stopped while it waits for a slot) and that wait."""
+
+    start: float
+    deadline: asyncio.Timeout
+    queued: float = 0.0
+
+    def elapsed(self) -> float:
+        """Seconds of the fetch itself since it began, the waits for slots left out."""
+        return time.perf_counter() - self.start - self.queued
+
+
 def _peer_ip(response: aiohttp.ClientResponse) -> str | None:
     """The address the response came from, for reports. A small body may already have
     handed its connection back to the pool, so the protocol is asked as a fallback."""
@@ -136,12 +162,26 @@ def _peer_ip(response: aiohttp.ClientResponse) -> str | None:
 class Fetcher:
     """Fetches URLs under the SSRF policy and limits in :class:`~ogpreview.Settings`.
 
-    An async context manager owning one :class:`aiohttp.ClientSession` (connection reuse,
-    a per-host connection limit). ``resolver`` is the DNS seam (default: the system's).
+    An async context manager owning one :class:`aiohttp.ClientSession` (connection reuse).
+    ``resolver`` is the DNS seam (default: the system's). ``slots`` shares connections to
+    each host between fetches (default: ``per_host_connections`` per host and
+    ``max_connections`` in all, waited for up to ``upstream_queue_timeout``).
     """
 
-    def __init__(self, settings: Settings | None = None, *, resolver: Resolver | None = None):
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        resolver: Resolver | None = None,
+        slots: UpstreamSlots | None = None,
+    ):
         self.settings = settings if settings is not None else Settings()
+        s = self.settings
+        self.slots = slots or UpstreamSlots(
+            per_host=s.per_host_connections,
+            total=s.max_connections,
+            queue_timeout=s.upstream_queue_timeout,
+        )
         self._resolver: Resolver = resolver if resolver is not None else SystemResolver()
         #: The address policy of ``settings``, parsed once.
         self.policy = AddressPolicy.of(self.settings.allow_networks, self.settings.block_networks)
@@ -163,11 +203,12 @@ class Fetcher:
     async def __aenter__(self) -> Fetcher:
         s = self.settings
         connector = aiohttp.TCPConnector(
-            resolver=_GuardedResolver(self._resolver, self.policy),
+            resolver=_GuardedResolver(self._resolver, self.policy, s.connect_timeout),
             socket_factory=self._socket_for,
             use_dns_cache=False,  # every new connection is resolved, and so checked, again
-            limit=s.max_connections,
-            limit_per_host=s.per_host_connections,
+            # The slots keep to these; the connector's own limits are the backstop.
+            limit=self.slots.total,
+            limit_per_host=self.slots.per_host,
             enable_cleanup_closed=True,
         )
         self._session = aiohttp.ClientSession(
@@ -175,9 +216,9 @@ class Fetcher:
             cookie_jar=aiohttp.DummyCookieJar(),
             trust_env=False,  # an environment proxy must not switch the checks off
             auto_decompress=True,
-            timeout=aiohttp.ClientTimeout(
-                total=None, connect=s.connect_timeout, sock_connect=s.connect_timeout
-            ),
+            # Not aiohttp's "connect" timeout: it counts the wait for a free pooled
+            # connection, our own queueing, against the site (the slots time that wait).
+            timeout=aiohttp.ClientTimeout(total=None, connect=None, sock_connect=s.connect_timeout),
             max_line_size=s.max_header_bytes,
             max_field_size=s.max_header_bytes,
             max_headers=s.max_headers,
@@ -219,63 +260,71 @@ class Fetcher:
         ``page``: HTML read as far as extraction needs; an image keeps its first bytes;
         other types are not read. ``image``: an image read whole (up to the cap).
         ``image_probe``: an image's first bytes. ``oembed``: a JSON document.
+        Each request waits for a slot to its host first (see :mod:`ogpreview.fetch.slots`): that
+        wait is not the fetch's, so ``total_timeout`` and the timings leave it out; past
+        ``upstream_queue_timeout`` it raises :class:`~ogpreview.UpstreamBusy`.
         Raises :class:`~ogpreview.PreviewError` subclasses only.
         """
         if self._session is None:
             raise RuntimeError("Fetcher used outside 'async with'")
         start = time.perf_counter()
         try:
-            async with asyncio.timeout(self.settings.total_timeout):
-                return await self._fetch(url, purpose, start)
-        except PreviewError:
+            async with asyncio.timeout(self.settings.total_timeout) as deadline:
+                return await self._fetch(url, purpose, _Clock(start, deadline))
+        except PreviewError as error:
+            if error.url is None:  # one raised without knowing the URL (a busy slot)
+                error.url = url
             raise
         except TimeoutError as exc:
             raise FetchTimeout(
                 f"no complete answer within {self.settings.total_timeout:g} s", url=url
             ) from exc
 
-    async def _fetch(self, url: str, purpose: FetchPurpose, start: float) -> FetchResult:
+    async def _fetch(self, url: str, purpose: FetchPurpose, clock: _Clock) -> FetchResult:
         current = self._validate(url)
         redirects: list[str] = []
         seen = {str(current)}
         while True:
-            response = await self._request(current, purpose)
-            try:
-                ttfb = time.perf_counter() - start
-                peer = _peer_ip(response)
-                if response.status in REDIRECT_STATUSES:
-                    target = self._redirect_target(response, current)
-                    redirects.append(str(current))
-                    if str(target) in seen:
-                        raise TooManyRedirects(f"redirect loop back to {target}", url=url)
-                    if len(redirects) > self.settings.max_redirects:
-                        raise TooManyRedirects(
-                            f"more than {self.settings.max_redirects} redirects", url=url
+            host = f"{current.scheme}://{current.host}:{current.port}"
+            async with self.slots.slot(host, clock.deadline) as waited:
+                clock.queued += waited
+                response = await self._request(current, purpose)
+                try:
+                    ttfb = clock.elapsed()
+                    peer = _peer_ip(response)
+                    if response.status in REDIRECT_STATUSES:
+                        target = self._redirect_target(response, current)
+                        redirects.append(str(current))
+                        if str(target) in seen:
+                            raise TooManyRedirects(f"redirect loop back to {target}", url=url)
+                        if len(redirects) > self.settings.max_redirects:
+                            raise TooManyRedirects(
+                                f"more than {self.settings.max_redirects} redirects", url=url
+                            )
+                        seen.add(str(target))
+                        current = target
+                        continue
+                    if response.status >= 400:
+                        raise HTTPStatusError(
+                            f"the server answered {response.status}",
+                            status=response.status,
+                            url=str(current),
                         )
-                    seen.add(str(target))
-                    current = target
-                    continue
-                if response.status >= 400:
-                    raise HTTPStatusError(
-                        f"the server answered {response.status}",
-                        status=response.status,
+                    body, complete = await self._read_body(response, purpose, str(current))
+                    timings = {"ttfb": ttfb, "total": clock.elapsed(), "queue": clock.queued}
+                    return FetchResult(
                         url=str(current),
+                        status=response.status,
+                        headers=response.headers,
+                        body=body,
+                        complete=complete,
+                        redirects=tuple(redirects),
+                        peer=peer,
+                        timings=timings,
                     )
-                body, complete = await self._read_body(response, purpose, str(current))
-                timings = {"ttfb": ttfb, "total": time.perf_counter() - start}
-                return FetchResult(
-                    url=str(current),
-                    status=response.status,
-                    headers=response.headers,
-                    body=body,
-                    complete=complete,
-                    redirects=tuple(redirects),
-                    peer=peer,
-                    timings=timings,
-                )
-            finally:
-                # Back to the pool when the body was read to the end, closed otherwise.
-                response.release()
+                finally:
+                    # Back to the pool when the body was read to the end, closed otherwise.
+                    response.release()
 
     async def _request(self, url: yarl.URL, purpose: FetchPurpose) -> aiohttp.ClientResponse:
         assert self._session is not None

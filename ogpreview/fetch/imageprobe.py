@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ogpreview.errors import PreviewError, is_transient
+from ogpreview.errors import PreviewError, UpstreamBusy, is_transient
 from ogpreview.extraction.imagesize import Size, read_image
 from ogpreview.fetch.fetcher import Fetcher
 
@@ -24,6 +24,9 @@ class ImageProbe:
     #: A failure that may pass (5xx, 429, timeout, DNS, connection): a card keeps the image
     #: unsized, and is cached only briefly so that it is probed again soon.
     transient: str | None = None
+    #: No upstream connection slot was free for the probe (UpstreamBusy): nothing is known
+    #: of the image, not even whether its address is refused.
+    unchecked: str | None = None
 
 
 async def probe_image(fetcher: Fetcher, url: str) -> ImageProbe:
@@ -31,6 +34,8 @@ async def probe_image(fetcher: Fetcher, url: str) -> ImageProbe:
     for the image's sake."""
     try:
         probe = await fetcher.fetch(url, purpose="image_probe")
+    except UpstreamBusy as error:
+        return ImageProbe(unchecked=f"{error.code}: {error.message}")
     except PreviewError as error:
         reason = f"{error.code}: {error.message}"
         return ImageProbe(transient=reason) if is_transient(error) else ImageProbe(broken=reason)

@@ -70,7 +70,8 @@ class FetchResult:
     #: The IP address actually dialled for the final hop (None when a pooled
     #: connection's peer is unknown).
     peer: str | None = None
-    #: Seconds since the fetch began: ``ttfb`` (final response's head), ``total``.
+    #: Seconds of the fetch: ``ttfb`` (final response's head) and ``total`` count from its
+    #: start, leaving out ``queue``, the time spent waiting for connection slots.
     timings: Mapping[str, float] = field(default_factory=dict)
 
     @property

@@ -22,6 +22,8 @@ _STATUS_BY_CODE: Mapping[str, int] = {
     "http_status": 502,
     "unsupported_content": 502,
     "fetch_error": 502,
+    # Our own connections to the site are all busy: we are unavailable, not the site.
+    "busy": 503,
 }
 
 
@@ -40,15 +42,16 @@ class ApiError(Exception):
         message: str,
         *,
         headers: Mapping[str, str] | None = None,
-        close: bool = False,
+        close_connection: bool = False,
     ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
         self.headers = dict(headers or {})
-        #: The connection cannot carry another request after this answer.
-        self.close = close
+        #: Answer with ``Connection: close``: the rest of the request (a body refused
+        #: unread) would otherwise hold the connection.
+        self.close_connection = close_connection
 
     def to_dict(self) -> dict[str, object]:
         """The error as the JSON object the API reports (as :meth:`PreviewError.to_dict`)."""

@@ -56,7 +56,7 @@ async def read_body(request: web.Request) -> bytes:
         # aiohttp, after the answer, reads on for the rest, meets the error again and logs
         # it as unhandled) and no request can follow on it.
         request.content.feed_eof()
-        raise ApiError(400, "bad_request", message, close=True) from exc
+        raise ApiError(400, "bad_request", message, close_connection=True) from exc
 
 
 async def json_body(request: web.Request) -> Any:

@@ -19,6 +19,7 @@ from ogpreview.check.jobs.base import (
     dedupe_urls,
     valid_job_id,
 )
+from ogpreview.text import ascii_int
 from ogpreview.web.apierror import ApiError
 from ogpreview.web.body import json_body
 from ogpreview.web.keys import JOBS_KEY, PREVIEWER_KEY, SETTINGS_KEY
@@ -97,9 +98,10 @@ def _int_param(request: web.Request, name: str, default: int, maximum: int) -> i
     raw = request.query.get(name)
     if raw is None:
         return default
-    if not (raw.isascii() and raw.isdigit()) or len(raw) > MAX_INT_DIGITS:
+    number = ascii_int(raw, max_digits=MAX_INT_DIGITS)
+    if number is None:
         raise ApiError(400, "bad_request", f"{name!r} must be a non-negative integer")
-    return min(int(raw), maximum)
+    return min(number, maximum)
 
 
 async def _view(request: web.Request, job_id: str) -> JobView:

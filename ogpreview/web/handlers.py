@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import orjson
@@ -9,7 +10,9 @@ from aiohttp import web
 
 from ogpreview.card import Card
 from ogpreview.errors import PreviewError, UnsupportedContent
+from ogpreview.extraction.charset import decode_text
 from ogpreview.previewer import PreviewResult
+from ogpreview.text import ascii_int
 from ogpreview.web.apierror import ApiError
 from ogpreview.web.body import json_body, read_body
 from ogpreview.web.keys import FETCHER_KEY, METRICS_KEY, PREVIEWER_KEY, SETTINGS_KEY, SIGNER_KEY
@@ -41,6 +44,8 @@ CARD_CACHE_CONTROL = "public, max-age=300"
 #: Width of the oEmbed card frame, and its height (the card's fixed layout).
 OEMBED_WIDTH = 520
 OEMBED_HEIGHT = 124
+#: A Host header this service may name itself by: a name or an IP literal, and a port.
+_HOST = re.compile(r"(?:[A-Za-z0-9_.-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?")
 _TRUE = frozenset({"1", "true", "yes"})
 _FALSE = frozenset({"", "0", "false", "no"})
 
@@ -151,11 +156,7 @@ async def previews_of_response(request: web.Request) -> web.Response:
     if request.content_type == "application/json":
         document = await json_body(request)
     else:
-        raw = await read_body(request)
-        try:
-            document = raw.decode(request.charset or "utf-8", errors="replace")
-        except LookupError:  # a charset name Python does not know
-            document = raw.decode("utf-8", errors="replace")
+        document = decode_text(await read_body(request), request.charset)
     links = request.app[PREVIEWER_KEY].links_in(document)
     limit = request.app[SETTINGS_KEY].max_batch_urls
     results = await _batch(request, links[:limit])
@@ -221,9 +222,10 @@ def _positive_int(request: web.Request, name: str) -> int | None:
     raw = request.query.get(name)
     if raw is None:
         return None
-    if not raw.isdigit() or int(raw) < 1:
+    number = ascii_int(raw)
+    if number is None or number < 1:
         raise ApiError(400, "bad_request", f"{name!r} must be a positive integer")
-    return int(raw)
+    return number
 
 
 @routes.get("/oembed")
@@ -264,7 +266,10 @@ def _base_url(request: web.Request) -> str:
         forwarded = request.headers.get("X-Forwarded-Proto", "").split(",", 1)[0].strip()
         if forwarded in ("http", "https"):
             scheme = forwarded
-    return f"{scheme}://{request.host}"
+    host = request.host
+    if _HOST.fullmatch(host) is None:
+        raise ApiError(400, "bad_request", "the Host header is not a host name")
+    return f"{scheme}://{host}"
 
 
 @routes.get("/.well-known/ai-plugin.json")

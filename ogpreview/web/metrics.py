@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
-from prometheus_client.core import CounterMetricFamily, Metric
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from ogpreview.fetch.fetcher import FetchPurpose
@@ -19,8 +19,8 @@ LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0,
 
 
 class _PreviewerCollector(Collector):
-    """Cache outcomes and Redis errors, read from the previewer's counters at scrape time
-    (nothing is counted twice on the hot path)."""
+    """Cache outcomes, Redis errors and upstream slots, read from the previewer at scrape
+    time (nothing is counted twice on the hot path)."""
 
     def __init__(self, previewer: Callable[[], Previewer | None]) -> None:
         self._previewer = previewer
@@ -34,6 +34,12 @@ class _PreviewerCollector(Collector):
         lock_waits = CounterMetricFamily(
             "ogpreview_lock_waits", "Fetches left to another instance holding the URL's lock"
         )
+        in_use = GaugeMetricFamily(
+            "ogpreview_upstream_slots_in_use", "Upstream connection slots held now"
+        )
+        waiting = GaugeMetricFamily(
+            "ogpreview_upstream_slots_waiting", "Upstream requests waiting for a slot now"
+        )
         if previewer is not None:
             stats = previewer.stats
             cache.add_metric(["hit"], stats.hits)
@@ -41,9 +47,13 @@ class _PreviewerCollector(Collector):
             cache.add_metric(["stale"], stats.stale)
             redis.add_metric([], previewer.redis_errors)
             lock_waits.add_metric([], stats.lock_waits)
+            in_use.add_metric([], previewer.fetcher.slots.in_use)
+            waiting.add_metric([], previewer.fetcher.slots.waiting)
         yield cache
         yield redis
         yield lock_waits
+        yield in_use
+        yield waiting
 
 
 class ApiMetrics:

@@ -1,7 +1,7 @@
 """The app's middlewares: errors as JSON with access log and metrics, then auth and limits.
 
 ``observe`` is the one place errors become responses: a :class:`~ogpreview.PreviewError`
-maps to 400/502/504 by code, an :class:`ApiError` carries its own status, aiohttp's HTTP
+maps to 400/502/503/504 by code, an :class:`ApiError` carries its own status, aiohttp's HTTP
 exceptions keep theirs, and anything unexpected is logged and answered 500 without detail.
 (Requests aiohttp's parser refuses never reach a middleware: ``ogpreview.web.server``
 answers those, with the same :func:`error_response` and :func:`account`.)
@@ -10,6 +10,7 @@ answers those, with the same :func:`error_response` and :func:`account`.)
 from __future__ import annotations
 
 import hmac
+import ipaddress
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -18,7 +19,8 @@ from typing import Any
 import orjson
 from aiohttp import web
 
-from ogpreview.errors import HTTPStatusError, PreviewError
+from ogpreview.errors import HTTPStatusError, PreviewError, UpstreamBusy
+from ogpreview.fetch.slots import upstream_client
 from ogpreview.web.apierror import ApiError, status_for
 from ogpreview.web.keys import LIMITER_KEY, METRICS_KEY, SETTINGS_KEY
 
@@ -79,9 +81,17 @@ def error_response(
 def _from_exception(request: web.Request, exc: BaseException) -> web.StreamResponse:
     if isinstance(exc, ApiError):
         response = error_response(exc.status, exc.code, exc.message, headers=exc.headers)
-        if exc.close:
+        if exc.close_connection:
             response.force_close()
         return response
+    if isinstance(exc, UpstreamBusy):
+        return error_response(
+            status_for(exc),
+            exc.code,
+            exc.message,
+            extra={"retry_after": exc.retry_after},
+            headers={"Retry-After": str(exc.retry_after)},
+        )
     if isinstance(exc, PreviewError):
         extra = {"status": exc.status} if isinstance(exc, HTTPStatusError) else None
         return error_response(status_for(exc), exc.code, exc.message, extra=extra)
@@ -155,8 +165,10 @@ def client_address(request: web.Request) -> str:
     if request.app[SETTINGS_KEY].trust_forwarded_for:
         forwarded = request.headers.get("X-Forwarded-For", "")
         last = forwarded.rsplit(",", 1)[-1].strip()
-        if last:
-            return last
+        try:
+            return str(ipaddress.ip_address(last))
+        except ValueError:  # no address (or bytes that are no text): the proxy's own peer
+            pass
     return request.remote or "unknown"
 
 
@@ -164,7 +176,9 @@ def _authorised(header: str, keys: tuple[str, ...]) -> bool:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token:
         return False
-    given = token.strip().encode()
+    # The bytes as sent: header bytes that are not UTF-8 arrive as lone surrogates, which
+    # surrogateescape turns back into those bytes (and they match no key).
+    given = token.strip().encode("utf-8", "surrogateescape")
     ok = False
     for key in keys:  # every key is compared, so timing does not tell which one matched
         ok |= hmac.compare_digest(given, key.encode())
@@ -173,11 +187,20 @@ def _authorised(header: str, keys: tuple[str, ...]) -> bool:
 
 @web.middleware
 async def gate(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """API keys (when configured) and the per-client rate limit, on the API paths only."""
+    """A body declared too large is refused before it is read; then API keys (when
+    configured) and the per-client rate limit, on the API paths only."""
+    settings = request.app[SETTINGS_KEY]
+    declared = request.content_length
+    if declared is not None and declared > settings.max_request_bytes:
+        raise ApiError(
+            413,
+            "too_large",
+            f"the body is over the {settings.max_request_bytes} byte limit",
+            close_connection=True,
+        )
     path = request.path
     if not path.startswith(PROTECTED_PREFIXES):
         return await handler(request)
-    settings = request.app[SETTINGS_KEY]
     if (
         settings.api_keys
         and path not in SIGNED_PATHS
@@ -198,4 +221,5 @@ async def gate(request: web.Request, handler: Handler) -> web.StreamResponse:
             f"more than {limiter.per_minute} requests per minute",
             headers={"Retry-After": limiter.retry_after(wait)},
         )
-    return await handler(request)
+    with upstream_client(client_address(request)):  # its fetches take turns with others'
+        return await handler(request)

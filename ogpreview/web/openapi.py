@@ -45,6 +45,10 @@ _ERROR = {
                 "code": {"type": "string"},
                 "message": {"type": "string"},
                 "status": {"type": "integer", "description": "the upstream HTTP status"},
+                "retry_after": {
+                    "type": "integer",
+                    "description": "with busy: seconds to wait before trying again",
+                },
             },
         }
     },
@@ -178,6 +182,7 @@ _API_ERRORS = {
         "malformed request (bad_request)"
     ),
     "401": _error("missing or wrong API key (unauthorized)"),
+    "408": _error("the request's head or body did not arrive in time (request_timeout)"),
     "413": _error("request body or batch too large (too_large, too_many_urls)"),
     "414": _error("URL over max_url_length, or request line over 8190 bytes (url_too_long)"),
     "429": _error("rate limited (rate_limited); see Retry-After"),
@@ -198,6 +203,9 @@ _UPSTREAM_ERRORS = {
     "502": _error(
         "the site failed: dns_error, connect_error, http_status, too_large, "
         "too_many_redirects, unsupported_content"
+    ),
+    "503": _error(
+        "this service's connections to the site are all in use (busy); not cached, see Retry-After"
     ),
     "504": _error("the site did not answer in time (timeout)"),
 }

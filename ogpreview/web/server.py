@@ -6,7 +6,8 @@ application and its middlewares see anything: a text/plain 400 and a logged trac
 aiohttp has no hook for that answer (aio-libs/aiohttp#3287) but the protocol's
 ``handle_error``, so :class:`ApiRunner` serves the app with a protocol whose
 ``handle_error`` answers the JSON error shape with a stable code and writes the one
-access-log line the middleware writes for every other request.
+access-log line the middleware writes for every other request. The same protocol cuts
+off slow and idle clients (``ogpreview.web.connections``).
 """
 
 from __future__ import annotations
@@ -27,6 +28,13 @@ from aiohttp.http_exceptions import (
 from ogpreview.text import scrub_surrogates, truncate
 from ogpreview.web.apierror import ApiError
 from ogpreview.web.body import unsupported_encoding
+from ogpreview.web.connections import (
+    LINGERING_TIME,
+    ConnectionLimits,
+    GuardedRequestHandler,
+    GuardedServer,
+)
+from ogpreview.web.keys import SETTINGS_KEY
 from ogpreview.web.middleware import account, code_for_status, error_response
 
 __all__ = [
@@ -34,6 +42,7 @@ __all__ = [
     "MAX_REQUEST_LINE",
     "ApiRequestHandler",
     "ApiRunner",
+    "ApiServer",
     "parser_refusal",
     "serve_app",
 ]
@@ -82,10 +91,11 @@ def parser_refusal(exc: HttpProcessingError, *, header_limit: int, max_headers: 
 _UNHANDLED_MESSAGES = {504: "the request was not answered in time"}
 
 
-class ApiRequestHandler(web.RequestHandler):
-    """aiohttp's protocol, answering what it refuses itself as the API does."""
+class ApiRequestHandler(GuardedRequestHandler):
+    """aiohttp's protocol, answering what it refuses itself as the API does (and cutting
+    off slow and idle clients, as :class:`GuardedRequestHandler` does)."""
 
-    def __init__(self, manager: web.Server, *, api_app: web.Application, **kwargs: Any) -> None:
+    def __init__(self, manager: ApiServer, *, api_app: web.Application, **kwargs: Any) -> None:
         super().__init__(manager, **kwargs)
         self.api_app = api_app
 
@@ -126,33 +136,47 @@ class ApiRequestHandler(web.RequestHandler):
         return response
 
 
-class _ApiServer(web.Server):
+class ApiServer(GuardedServer):
     """aiohttp's protocol factory, making :class:`ApiRequestHandler` protocols."""
 
-    def __call__(self) -> web.RequestHandler:
-        return ApiRequestHandler(self, loop=self._loop, **self._kwargs)
+    def __init__(self, handler: Any, *, api_app: web.Application, **kwargs: Any) -> None:
+        super().__init__(handler, **kwargs)
+        self._api_app = api_app
+
+    def __call__(self) -> ApiRequestHandler:
+        return ApiRequestHandler(
+            self, api_app=self._api_app, limits=self._limits, loop=self._loop, **self._kwargs
+        )
 
 
 class ApiRunner(web.AppRunner):
     """:class:`aiohttp.web.AppRunner` for the API: aiohttp's parser refusals are answered
     in the API's JSON error shape and logged as one access-log line (use it in place of
-    ``web.AppRunner``; :func:`serve_app` in place of ``web.run_app``). The parser's limits
-    are this module's, whatever ``kwargs`` say: telling 414 from 431 relies on them."""
+    ``web.AppRunner``; :func:`serve_app` in place of ``web.run_app``). Its connections
+    follow ``limits`` (by default the app's settings'). The parser's limits are this
+    module's, whatever ``kwargs`` say: telling 414 from 431 relies on them."""
 
-    def __init__(self, app: web.Application, **kwargs: Any) -> None:
+    def __init__(
+        self, app: web.Application, *, limits: ConnectionLimits | None = None, **kwargs: Any
+    ) -> None:
         kwargs.update(
             max_line_size=MAX_REQUEST_LINE, max_field_size=MAX_HEADER_FIELD, max_headers=MAX_HEADERS
         )
+        kwargs.setdefault("lingering_time", LINGERING_TIME)
+        kwargs.setdefault("keepalive_timeout", app[SETTINGS_KEY].keepalive_timeout)
         super().__init__(app, **kwargs)
+        self._limits = limits or ConnectionLimits.of(app[SETTINGS_KEY])
 
     async def _make_server(self) -> web.Server:
         made = await super()._make_server()  # starts the app up, with aiohttp's Server
         # aiohttp's Server takes no protocol class: the same server, making ours.
-        return _ApiServer(
+        return ApiServer(
             made.request_handler,
             request_factory=made.request_factory,
             handler_cancellation=made.handler_cancellation,
+            loop=asyncio.get_running_loop(),
             api_app=self.app,
+            limits=self._limits,
             **made._kwargs,
         )
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 
 from ogpreview.errors import PreviewError
 from ogpreview.fetch.fetcher import Fetcher, FetchPurpose
 from ogpreview.fetch.resolver import Resolver
 from ogpreview.fetch.response import FetchResult
+from ogpreview.fetch.slots import UpstreamSlots
 from ogpreview.settings import Settings
 
 __all__ = ["BoundedFetcher"]
@@ -17,7 +17,8 @@ OutcomeHook = Callable[[FetchPurpose, str], None]
 
 
 class BoundedFetcher(Fetcher):
-    """At most ``settings.max_upstream_fetches`` fetches at once across all requests;
+    """At most ``settings.max_upstream_fetches`` upstream requests at once across all
+    requests of the API, shared between its clients in turn (see :mod:`ogpreview.fetch.slots`);
     ``on_outcome(purpose, "ok" | error code)`` is told how each fetch ended."""
 
     def __init__(
@@ -27,18 +28,21 @@ class BoundedFetcher(Fetcher):
         resolver: Resolver | None = None,
         on_outcome: OutcomeHook | None = None,
     ) -> None:
-        super().__init__(settings, resolver=resolver)
-        self._slots = asyncio.Semaphore(settings.max_upstream_fetches)
+        slots = UpstreamSlots(
+            per_host=settings.per_host_connections,
+            total=min(settings.max_connections, settings.max_upstream_fetches),
+            queue_timeout=settings.upstream_queue_timeout,
+        )
+        super().__init__(settings, resolver=resolver, slots=slots)
         self._on_outcome = on_outcome
 
     async def fetch(self, url: str, *, purpose: FetchPurpose = "page") -> FetchResult:
-        async with self._slots:
-            try:
-                result = await super().fetch(url, purpose=purpose)
-            except PreviewError as error:
-                if self._on_outcome is not None:
-                    self._on_outcome(purpose, error.code)
-                raise
+        try:
+            result = await super().fetch(url, purpose=purpose)
+        except PreviewError as error:
+            if self._on_outcome is not None:
+                self._on_outcome(purpose, error.code)
+            raise
         if self._on_outcome is not None:
             self._on_outcome(purpose, "ok")
         return result

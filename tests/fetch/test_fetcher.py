@@ -50,11 +50,14 @@ async def test_fetch_returns_the_page(origin: Origin, fetcher: Fetcher) -> None:
 
 
 async def test_timings_are_reported(origin: Origin, fetcher: Fetcher) -> None:
-    """A fetch reports time to the final response's head and the total, in order."""
+    """A fetch reports time to the final response's head and the total, in order, and
+    the time it waited for connection slots (none here)."""
     result = await fetcher.fetch(origin.url("/redirect/2"))
-    assert (sorted(result.timings), 0 < result.timings["ttfb"] <= result.timings["total"]) == (
-        ["total", "ttfb"],
+    timings = result.timings
+    assert (sorted(timings), 0 < timings["ttfb"] <= timings["total"], timings["queue"]) == (
+        ["queue", "total", "ttfb"],
         True,
+        0.0,
     )
 
 
