@@ -38,7 +38,7 @@ from ogpreview.extraction.oembed import endpoint_for, merge_oembed, parse_oembed
 from ogpreview.fetch.fetcher import Fetcher
 from ogpreview.fetch.imageprobe import probe_image
 from ogpreview.fetch.response import FetchResult
-from ogpreview.settings import Settings
+from ogpreview.settings import CacheSettings, Settings
 from ogpreview.tasks import cancel_and_wait
 from ogpreview.text import ascii_int
 
@@ -110,16 +110,16 @@ class PreviewStats:
     fetches: Counter[str] = field(default_factory=Counter)
 
 
-def freshness(headers: Mapping[str, str], settings: Settings, now: float) -> float:
+def freshness(headers: Mapping[str, str], cache: CacheSettings, now: float) -> float:
     """Seconds a card stays fresh: the page's own Cache-Control/Expires, clamped."""
-    ttl = settings.cache_ttl
+    ttl = cache.cache_ttl
     directives: dict[str, str] = {}
     for part in headers.get("Cache-Control", "").split(","):
         name, _, value = part.strip().partition("=")
         if name:
             directives[name.lower()] = value.strip().strip('"')
     if "no-store" in directives or "no-cache" in directives:
-        ttl = settings.cache_min_ttl
+        ttl = cache.cache_min_ttl
     elif "s-maxage" in directives or "max-age" in directives:
         seconds = ascii_int(directives.get("s-maxage") or directives.get("max-age") or "")
         if seconds is not None:
@@ -129,12 +129,12 @@ def freshness(headers: Mapping[str, str], settings: Settings, now: float) -> flo
             expires = email.utils.parsedate_to_datetime(headers["Expires"]).timestamp()
             ttl = expires - now
         except (TypeError, ValueError, IndexError, OverflowError):
-            ttl = settings.cache_min_ttl  # an invalid Expires means "already expired"
-    return min(max(ttl, settings.cache_min_ttl), settings.cache_max_ttl)
+            ttl = cache.cache_min_ttl  # an invalid Expires means "already expired"
+    return min(max(ttl, cache.cache_min_ttl), cache.cache_max_ttl)
 
 
-def _negative_ttl(error: PreviewError, settings: Settings) -> float:
-    return settings.transient_negative_ttl if is_transient(error) else settings.negative_ttl
+def _negative_ttl(error: PreviewError, cache: CacheSettings) -> float:
+    return cache.transient_negative_ttl if is_transient(error) else cache.negative_ttl
 
 
 def _fresh_copy(error: PreviewError) -> PreviewError:
@@ -344,11 +344,11 @@ class Previewer:
         except PreviewError as error:
             self.stats.fetches[error.code] += 1
             now = time.time()
-            ttl = _negative_ttl(error, self.settings)
+            ttl = _negative_ttl(error, self.settings.cache)
             return Entry(None, error, now, now + ttl, now + ttl), None
         self.stats.fetches["ok"] += 1
         now = time.time()
-        fresh = freshness(result.headers, self.settings, now)
+        fresh = freshness(result.headers, self.settings.cache, now)
         if enriched.retry_soon:  # what failed for now (or found us busy) is tried again soon
             fresh = min(fresh, self.settings.transient_negative_ttl)
         stale = now + fresh + self.settings.cache_stale_ttl
@@ -420,7 +420,7 @@ class Previewer:
             log.exception("background refresh of %s failed", key)
             return
         if entry.error is not None:  # keep serving the stale card; retry after a while
-            self._retry_after[key] = time.time() + _negative_ttl(entry.error, self.settings)
+            self._retry_after[key] = time.time() + _negative_ttl(entry.error, self.settings.cache)
         else:
             self._retry_after.pop(key, None)
 

@@ -1,4 +1,6 @@
-"""Every knob of ogpreview in one frozen object, readable from ``OGPREVIEW_*`` variables."""
+"""Every knob of ogpreview in one frozen object, readable from ``OGPREVIEW_*`` variables,
+and the small frozen parts of it that each layer takes (``settings.fetch``, ``.policy``,
+``.cache``, ``.preview``, ``.api``, ``.jobs``)."""
 
 from __future__ import annotations
 
@@ -7,12 +9,23 @@ import ipaddress
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 __all__ = [
     "DEFAULT_ACCEPT_LANGUAGE",
     "DEFAULT_ALLOWED_PORTS",
     "DEFAULT_USER_AGENT",
+    "PARTS",
+    "ApiSettings",
+    "CacheSettings",
+    "FetchLimits",
+    "FetchPolicy",
+    "JobSettings",
+    "PreviewOptions",
     "Settings",
 ]
 
@@ -31,6 +44,7 @@ DEFAULT_USER_AGENT = (
 DEFAULT_ACCEPT_LANGUAGE = "en-US,en;q=0.9,*;q=0.5"
 
 ENV_PREFIX = "OGPREVIEW_"
+_P = TypeVar("_P", bound="DataclassInstance")
 
 
 def _networks(value: Iterable[str] | str, name: str) -> tuple[str, ...]:
@@ -69,6 +83,110 @@ def _ports(value: Iterable[int | str] | None) -> frozenset[int] | None:
 REDIS_SCHEMES = frozenset({"redis", "rediss", "unix"})
 #: Job TTLs are whole seconds in Redis; a shorter one would expire a job at once.
 MIN_JOB_TTL = 1.0
+
+
+# --- the parts each layer takes ------------------------------------------------------------
+# Settings holds every knob under its one flat name (as users, scripts and OGPREVIEW_*
+# variables spell them); each layer takes only its part, built from those fields once.
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FetchPolicy:
+    """What may be fetched at all: the networks and ports the guard admits."""
+
+    allow_networks: tuple[str, ...]
+    block_networks: tuple[str, ...]
+    allowed_ports: frozenset[int] | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FetchLimits:
+    """How a fetch is bounded: redirects, time, bytes, headers, connections, identity."""
+
+    max_redirects: int
+    connect_timeout: float
+    total_timeout: float
+    max_body_bytes: int
+    max_html_bytes: int
+    max_header_bytes: int
+    max_headers: int
+    per_host_connections: int
+    max_connections: int
+    upstream_queue_timeout: float
+    user_agent: str
+    accept_language: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CacheSettings:
+    """Where cards are kept and for how long."""
+
+    redis_url: str | None
+    cache_prefix: str
+    cache_ttl: float
+    cache_min_ttl: float
+    cache_max_ttl: float
+    cache_stale_ttl: float
+    negative_ttl: float
+    transient_negative_ttl: float
+    memory_cache_entries: int
+    memory_cache_bytes: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PreviewOptions:
+    """What a preview does beyond the page: how many at once, oEmbed, image probes."""
+
+    concurrency: int
+    oembed: bool
+    image_probe: bool
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ApiSettings:
+    """The HTTP service: where it listens, who may call it, and how requests are bounded."""
+
+    host: str
+    port: int
+    workers: int
+    secret: str | None
+    api_keys: tuple[str, ...]
+    max_url_length: int
+    max_batch_urls: int
+    max_request_bytes: int
+    max_upstream_fetches: int
+    rate_limit: int
+    trust_forwarded_for: bool
+    client_header_timeout: float
+    client_body_timeout: float
+    keepalive_timeout: float
+    max_idle_connections: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class JobSettings:
+    """Batch check jobs: their size, concurrency, hand-over and lifetime."""
+
+    check_max_urls: int
+    check_concurrency: int
+    check_claim_idle: float
+    check_job_ttl: float
+    check_max_queued: int
+
+
+#: Settings' parts, by the name of the Settings property that gives each.
+PARTS: Mapping[str, type] = {
+    "policy": FetchPolicy,
+    "fetch": FetchLimits,
+    "cache": CacheSettings,
+    "preview": PreviewOptions,
+    "api": ApiSettings,
+    "jobs": JobSettings,
+}
+
+
+def _part(settings: Settings, kind: type[_P]) -> _P:
+    return kind(**{f.name: getattr(settings, f.name) for f in dataclasses.fields(kind)})
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -214,6 +332,36 @@ class Settings:
         ):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1")
+
+    @cached_property
+    def policy(self) -> FetchPolicy:
+        """The fetch policy part (networks and ports)."""
+        return _part(self, FetchPolicy)
+
+    @cached_property
+    def fetch(self) -> FetchLimits:
+        """The fetch limits part."""
+        return _part(self, FetchLimits)
+
+    @cached_property
+    def cache(self) -> CacheSettings:
+        """The cache part."""
+        return _part(self, CacheSettings)
+
+    @cached_property
+    def preview(self) -> PreviewOptions:
+        """The previewer's options."""
+        return _part(self, PreviewOptions)
+
+    @cached_property
+    def api(self) -> ApiSettings:
+        """The HTTP service's part."""
+        return _part(self, ApiSettings)
+
+    @cached_property
+    def jobs(self) -> JobSettings:
+        """The batch check jobs' part."""
+        return _part(self, JobSettings)
 
     def replace(self, **changes: Any) -> Settings:
         """A copy with some fields changed (validated like the constructor)."""

@@ -109,3 +109,37 @@ def test_job_ttl_under_a_second_is_refused() -> None:
     """Job TTLs are whole seconds in Redis: under one would expire a job at once."""
     with pytest.raises(ValueError, match="check_job_ttl must be at least 1"):
         Settings(check_job_ttl=0.5)
+
+
+def test_every_field_belongs_to_exactly_one_part() -> None:
+    """Each Settings field is in one part, under its own name and type, so no knob is lost
+    to the layer that needs it and none is kept twice."""
+    from ogpreview.settings import PARTS
+
+    owners: dict[str, list[str]] = {}
+    for part_name, part in PARTS.items():
+        for f in dataclasses.fields(part):
+            owners.setdefault(f.name, []).append(part_name)
+    fields = {f.name: f.type for f in dataclasses.fields(Settings)}
+    assert {name: len(parts) for name, parts in owners.items()} == dict.fromkeys(fields, 1)
+    typed = {f.name: f.type for part in PARTS.values() for f in dataclasses.fields(part)}
+    assert typed == fields
+
+
+def test_parts_follow_the_settings_they_come_from() -> None:
+    """A part holds the values of the Settings it came from, replaced ones too."""
+    from ogpreview.settings import FetchPolicy
+
+    settings = Settings(allow_networks=["127.0.0.1/32"], allowed_ports=None)
+    changed = settings.replace(total_timeout=3.5, allowed_ports=[8080])
+    assert (settings.policy, changed.fetch.total_timeout, changed.policy.allowed_ports) == (
+        FetchPolicy(allow_networks=("127.0.0.1/32",), block_networks=(), allowed_ports=None),
+        3.5,
+        frozenset({8080}),
+    )
+
+
+def test_parts_are_frozen() -> None:
+    """A layer cannot change the part it was given."""
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        Settings().api.port = 1  # type: ignore[misc]

@@ -257,7 +257,7 @@ class CheckPool:
             url = scrub_surrogates(url)
         if len(url) > MAX_URL_LENGTH:  # refused as a worker would, without a huge line
             try:
-                validate_url(url, self.settings)
+                validate_url(url, self.settings.policy)
             except PreviewError as error:
                 future.set_result(error_result(url, error, started=started))
                 return future

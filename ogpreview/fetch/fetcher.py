@@ -191,7 +191,7 @@ class Fetcher:
         self._validate = functools.lru_cache(maxsize=URL_MEMO_SIZE)(self._check)
 
     def _check(self, url: str | yarl.URL) -> yarl.URL:
-        return validate_url(url, self.settings, self.policy)
+        return validate_url(url, self.settings.policy, self.policy)
 
     def validate(self, url: str) -> yarl.URL:
         """``url`` parsed and normalised if this fetcher's policy allows fetching it;

@@ -9,7 +9,7 @@ import yarl
 
 from ogpreview.errors import BlockedAddress, BlockedURL, InvalidURL
 from ogpreview.fetch.guard import AddressPolicy, parse_ip_literal
-from ogpreview.settings import Settings
+from ogpreview.settings import FetchPolicy
 
 __all__ = ["MAX_URL_LENGTH", "SPECIAL_USE_SUFFIXES", "validate_url"]
 
@@ -37,14 +37,15 @@ def _special_use(host: str) -> bool:
 
 
 def validate_url(
-    url: str | yarl.URL, settings: Settings, policy: AddressPolicy | None = None
+    url: str | yarl.URL, rules: FetchPolicy, policy: AddressPolicy | None = None
 ) -> yarl.URL:
     """The URL, parsed and normalised, if policy allows fetching it; raises otherwise.
 
     :class:`InvalidURL` when it is not an absolute http(s)-shaped URL at all;
     :class:`BlockedURL` for a refused scheme, credentials, port or host name;
     :class:`BlockedAddress` for an IP literal (in any spelling) in a refused network.
-    ``policy`` is ``settings``' address policy, pre-parsed (callers on a hot path pass it).
+    ``rules`` is the fetch policy (``settings.policy``); ``policy`` its address policy,
+    pre-parsed (callers on a hot path pass it).
     """
     text = str(url)
     if len(text) > MAX_URL_LENGTH:
@@ -68,7 +69,7 @@ def validate_url(
         raise InvalidURL("URL has no host", url=text)
     if port == 0:  # no server listens there: a mistake, not a site that failed
         raise BlockedURL("port 0 is not a port a server listens on", url=text)
-    if port is None or (settings.allowed_ports is not None and port not in settings.allowed_ports):
+    if port is None or (rules.allowed_ports is not None and port not in rules.allowed_ports):
         # One message for every surface: the CLI's flag and the service's setting.
         raise BlockedURL(
             f"port {port} is not allowed (allow it with --allow-port {port} "
@@ -77,12 +78,12 @@ def validate_url(
         )
     ip = parse_ip_literal(host)
     if ip is not None:
-        policy = policy or AddressPolicy.of(settings.allow_networks, settings.block_networks)
+        policy = policy or AddressPolicy.of(rules.allow_networks, rules.block_networks)
         if policy.blocks(ip):
             raise BlockedAddress(f"address {ip} is not allowed", url=text)
         # Fetch by the canonical spelling so nothing downstream re-reads "0x7f.1".
         if str(ip) != host:
             parsed = parsed.with_host(str(ip))
-    elif _special_use(host) and not settings.allow_networks:
+    elif _special_use(host) and not rules.allow_networks:
         raise BlockedURL(f"host name {host!r} is not a public name", url=text)
     return parsed.with_fragment(None) if parsed.raw_fragment else parsed

@@ -28,7 +28,7 @@ import orjson
 from aiohttp import web
 from aiohttp.web_protocol import RequestHandler
 
-from ogpreview.settings import Settings
+from ogpreview.settings import ApiSettings
 from ogpreview.web.apierror import ApiError
 
 __all__ = [
@@ -82,12 +82,8 @@ class ConnectionLimits:
     max_idle: int
 
     @classmethod
-    def of(cls, settings: Settings) -> ConnectionLimits:
-        return cls(
-            settings.client_header_timeout,
-            settings.client_body_timeout,
-            settings.max_idle_connections,
-        )
+    def of(cls, api: ApiSettings) -> ConnectionLimits:
+        return cls(api.client_header_timeout, api.client_body_timeout, api.max_idle_connections)
 
 
 class GuardedRequestHandler(RequestHandler):

@@ -165,7 +165,7 @@ class ApiRunner(web.AppRunner):
         kwargs.setdefault("lingering_time", LINGERING_TIME)
         kwargs.setdefault("keepalive_timeout", app[SETTINGS_KEY].keepalive_timeout)
         super().__init__(app, **kwargs)
-        self._limits = limits or ConnectionLimits.of(app[SETTINGS_KEY])
+        self._limits = limits or ConnectionLimits.of(app[SETTINGS_KEY].api)
 
     async def _make_server(self) -> web.Server:
         made = await super()._make_server()  # starts the app up, with aiohttp's Server
