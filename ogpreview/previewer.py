@@ -23,7 +23,7 @@ from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from ogpreview.cache import Cache, Entry, MemoryCache
-from ogpreview.cachekey import cache_key
+from ogpreview.cachekey import cache_key, strip_tracking
 from ogpreview.card import Card
 from ogpreview.cards import explain_result
 from ogpreview.errors import HTTPStatusError, PreviewError, error_from_code
@@ -221,8 +221,15 @@ class Previewer:
         entry, fetched = await self._single_flight(key, url, refresh=refresh)
         return self._result(entry, "miss", fetched)
 
+    def source_url(self, url: str) -> str:
+        """The URL a preview of ``url`` fetches, and is cached under: checked by the
+        fetcher's policy (a refusal raises) and without tracking parameters."""
+        return self._checked(url)[0]
+
     def _check_url(self, url: str) -> tuple[str, str]:
-        checked = str(self.fetcher.validate(url))
+        # Fetched without tracking parameters, as its key is made without them: a page
+        # reflecting a utm_* value must not put it in the card every caller gets.
+        checked = strip_tracking(str(self.fetcher.validate(url)))
         return checked, cache_key(checked)
 
     @staticmethod
