@@ -33,7 +33,7 @@ from ogpreview.links import links_in
 from ogpreview.oembed import endpoint_for, merge_oembed, parse_oembed
 from ogpreview.response import FetchResult
 from ogpreview.settings import Settings
-from ogpreview.tasks import cancel_and_wait
+from ogpreview.tasks import OFFLOAD_SIZE, cancel_and_wait, offload
 
 __all__ = ["PreviewResult", "PreviewStats", "Previewer"]
 
@@ -435,6 +435,8 @@ class Previewer:
         self, response: str | bytes | dict[str, Any] | list[Any]
     ) -> list[tuple[str, Card | PreviewError]]:
         """Preview every link in a plugin's response; results in the links' order."""
-        urls = links_in(response)
+        # Parsed JSON's size is unknown: it is searched in a thread, as a large text is.
+        size = len(response) if isinstance(response, str | bytes) else OFFLOAD_SIZE
+        urls = await offload(size, links_in, response)
         results = {url: outcome async for url, outcome in self.preview_many(urls)}
         return [(url, results[url]) for url in urls]

@@ -74,8 +74,13 @@ async def serve(extra_env: dict[str, str]) -> AsyncIterator[Server]:
     finally:
         if process.returncode is None:
             process.send_signal(signal.SIGTERM)
-            async with asyncio.timeout(PROCESS_DEADLINE):
+            try:
+                async with asyncio.timeout(PROCESS_DEADLINE):
+                    await process.wait()
+            except TimeoutError:
+                process.kill()  # a server stuck in its event loop must not outlive the test
                 await process.wait()
+                raise
         if "drain" in locals():
             await drain
 

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
+
+import orjson
 
 from ogpreview.errors import PreviewError
 
-__all__ = ["ApiError", "status_for"]
+__all__ = ["ApiError", "parse_json_body", "status_for"]
 
 #: HTTP status per PreviewError code. Refused URLs are the client's fault (400); a site
 #: that fails is a bad gateway (502), or a gateway timeout (504). Never 500.
@@ -46,3 +49,11 @@ class ApiError(Exception):
         self.code = code
         self.message = message
         self.headers = dict(headers or {})
+
+
+def parse_json_body(raw: bytes) -> Any:
+    """A request body read as JSON; 400 ``bad_request`` when it is not JSON."""
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise ApiError(400, "bad_request", f"the body is not valid JSON: {exc}") from exc

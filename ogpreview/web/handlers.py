@@ -9,8 +9,10 @@ from aiohttp import web
 
 from ogpreview.card import Card
 from ogpreview.errors import PreviewError, UnsupportedContent
+from ogpreview.links import links_in
 from ogpreview.render import CARD_CSP, CARD_CSS, card_fragment, card_to_html, card_to_markdown
-from ogpreview.web.apierror import ApiError
+from ogpreview.tasks import offload
+from ogpreview.web.apierror import ApiError, parse_json_body
 from ogpreview.web.keys import FETCHER_KEY, METRICS_KEY, PREVIEWER_KEY, SETTINGS_KEY, SIGNER_KEY
 from ogpreview.web.manifest import plugin_manifest
 from ogpreview.web.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
@@ -83,10 +85,7 @@ async def preview(request: web.Request) -> web.Response:
 
 async def _json_body(request: web.Request) -> Any:
     raw = await request.read()  # client_max_size caps it (413)
-    try:
-        return orjson.loads(raw)
-    except orjson.JSONDecodeError as exc:
-        raise ApiError(400, "bad_request", f"the body is not valid JSON: {exc}") from exc
+    return await offload(len(raw), parse_json_body, raw)
 
 
 async def _batch(request: web.Request, urls: list[str]) -> list[dict[str, Any]]:
@@ -133,18 +132,23 @@ async def previews(request: web.Request) -> web.Response:
 @routes.post("/v1/previews/response")
 async def previews_of_response(request: web.Request) -> web.Response:
     """Cards for the links in a plugin's API response (JSON or text), in their order."""
+    raw = await request.read()  # client_max_size caps it (413)
+    links = await offload(len(raw), _response_links, raw, request.content_type, request.charset)
+    links = links[: request.app[SETTINGS_KEY].max_batch_urls]
+    return _json({"results": await _batch(request, links)})
+
+
+def _response_links(raw: bytes, content_type: str, charset: str | None) -> list[str]:
+    """The links in a plugin response's body: JSON is walked, anything else read as text."""
     document: Any
-    if request.content_type == "application/json":
-        document = await _json_body(request)
+    if content_type == "application/json":
+        document = parse_json_body(raw)
     else:
-        raw = await request.read()
         try:
-            document = raw.decode(request.charset or "utf-8", errors="replace")
+            document = raw.decode(charset or "utf-8", errors="replace")
         except LookupError:  # a charset name Python does not know
             document = raw.decode("utf-8", errors="replace")
-    previewer = request.app[PREVIEWER_KEY]
-    links = previewer.links_in(document)[: request.app[SETTINGS_KEY].max_batch_urls]
-    return _json({"results": await _batch(request, links)})
+    return links_in(document)
 
 
 # --- the card, its image, oEmbed ---------------------------------------------------------------
