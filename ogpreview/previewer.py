@@ -25,6 +25,7 @@ from urllib.parse import urlsplit
 from ogpreview.cache import Cache, Entry, MemoryCache
 from ogpreview.cachekey import cache_key, strip_tracking
 from ogpreview.card import Card
+from ogpreview.cardguard import drop_refused, note_dropped
 from ogpreview.cards import explain_result
 from ogpreview.errors import HTTPStatusError, PreviewError, error_from_code
 from ogpreview.fetcher import Fetcher
@@ -64,7 +65,9 @@ class PreviewResult:
     #: The fetch made to answer this call, if one was.
     fetch: FetchResult | None = None
     #: With ``fetch``, for an HTML page: the card as extracted, before oEmbed and the image
-    #: probe changed it, and the extractor rule each field came from (see ``explain``).
+    #: probe changed it, and the extractor rule each field came from (see ``explain``); a
+    #: URL field the previewer dropped names the rule and why it went ("og_images,
+    #: dropped: blocked_address: ...").
     extracted: Card | None = None
     sources: Mapping[str, str | None] | None = None
 
@@ -323,7 +326,8 @@ class Previewer:
         try:
             result = await self.fetcher.fetch(url)
             extracted, sources = explain_result(result)
-            card = await self._enrich(extracted, result)
+            card, dropped = await self._enrich(extracted, result)
+            sources = note_dropped(sources, dropped)
         except PreviewError as error:
             self.stats.fetches[error.code] += 1
             now = time.time()
@@ -335,34 +339,44 @@ class Previewer:
         entry = Entry(card, None, now, now + fresh, now + fresh + self.settings.cache_stale_ttl)
         return entry, _Fetched(result, extracted, sources)
 
-    async def _enrich(self, card: Card, result: FetchResult) -> Card:
-        """oEmbed values and image dimensions; failures here never fail the card."""
+    async def _enrich(self, card: Card, result: FetchResult) -> tuple[Card, dict[str, str]]:
+        """oEmbed values and image dimensions, and none of the URLs a client would load
+        that the guard refuses (see :mod:`~ogpreview.cardguard`); failures here never
+        fail the card. With the card: why each URL field it lost went."""
+        vetted = {result.url}  # fetched under the guard for this card
         if self.settings.oembed and result.is_html:
             endpoint = endpoint_for(card.url, card.oembed_url)
             if endpoint is not None:
                 try:
                     answer = await self.fetcher.fetch(endpoint, purpose="oembed")
+                    vetted.add(endpoint)
                     card = merge_oembed(card, parse_oembed(answer.body), endpoint)
                 except (PreviewError, ValueError) as exc:
                     log.debug("oEmbed for %s failed: %s", card.url, exc)
         image = card.image
+        dropped: dict[str, str] = {}
         if (
             self.settings.image_probe
             and image is not None
             and (image.width is None or image.height is None)
-            and image.url != result.url
+            and image.url not in vetted
         ):
             try:
                 probe = await self.fetcher.fetch(image.url, purpose="image_probe")
                 size = image_size(probe.body)
+                vetted.add(image.url)
+                why = "unsupported_content: not a readable image"
             except PreviewError as exc:
                 log.debug("image %s of %s dropped: %s", image.url, card.url, exc)
-                size = None
+                size, why = None, f"{exc.code}: {exc.message}"
+            if size is None:
+                dropped["image"] = why
             new_image = (
                 None if size is None else dataclasses.replace(image, width=size[0], height=size[1])
             )
             card = dataclasses.replace(card, image=new_image)
-        return card
+        card, refused = await drop_refused(card, self.fetcher, page_url=result.url, vetted=vetted)
+        return card, {**dropped, **refused}
 
     def _refresh_in_background(self, key: str, url: str, now: float) -> None:
         if key in self._inflight or self._retry_after.get(key, 0.0) > now:

@@ -27,6 +27,8 @@ class SiteOrigin:
     hits: Counter[str] = field(default_factory=Counter)
     #: Every request's path and query, as it reached the origin, in order.
     requests: list[str] = field(default_factory=list)
+    #: Pages a test makes: /made/{name} answers with pages[name] (content type, body).
+    pages: dict[str, tuple[str, bytes]] = field(default_factory=dict)
     #: /hold/* waits on this (set it to let held requests finish).
     release: asyncio.Event = field(default_factory=asyncio.Event)
     #: Set when a /hold/* request has arrived.
@@ -61,6 +63,13 @@ def _app(origin: SiteOrigin) -> web.Application:
         finally:
             origin.holding -= 1
         return web.FileResponse(SITE / "card-normal.html")
+
+    @routes.get("/made/{name}")
+    async def made(request: web.Request) -> web.Response:
+        page = origin.pages.get(request.match_info["name"])
+        if page is None:
+            raise web.HTTPNotFound()
+        return web.Response(body=page[1], headers={"Content-Type": page[0]})
 
     @routes.get("/reflect")
     async def reflect(request: web.Request) -> web.Response:
