@@ -20,6 +20,7 @@ import re2
 
 from ogpreview.absurl import absolutize, host_of, same_site
 from ogpreview.card import Image
+from ogpreview.csscolor import css_color
 from ogpreview.document import BYTES_RE2, Page
 from ogpreview.text import clean_text
 
@@ -651,6 +652,10 @@ def _favicon(ctx: Context, raw: Any) -> str | None:
     return _absolute(ctx, raw)
 
 
+def _color(ctx: Context, raw: Any) -> str | None:
+    return css_color(raw) if isinstance(raw, str) else None
+
+
 def _lower_text(ctx: Context, raw: Any) -> str | None:
     value = clean_text(raw, limit=SHORT_LIMIT) if isinstance(raw, str) else None
     return value.lower() if value else None
@@ -734,7 +739,7 @@ PRECEDENCE: dict[str, Field] = {
         ),
         _text(SHORT_LIMIT),
     ),
-    "theme_color": Field((_theme_color,), _text(SHORT_LIMIT)),
+    "theme_color": Field((_theme_color,), _color),
     "favicon": Field((_favicons, _favicon_default), _favicon),
     "oembed_url": Field((_oembed_links,), _absolute),
 }

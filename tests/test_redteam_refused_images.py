@@ -134,9 +134,11 @@ async def test_cards_keep_no_url_into_a_refused_network(
 
 @asynccontextmanager
 async def _previewer(resolver: StaticResolver) -> AsyncIterator[Previewer]:
-    async with Fetcher(ONLY_127_0_0_1, resolver=resolver) as fetcher:
-        async with Previewer(ONLY_127_0_0_1, fetcher=fetcher) as previewer:
-            yield previewer
+    async with (
+        Fetcher(ONLY_127_0_0_1, resolver=resolver) as fetcher,
+        Previewer(ONLY_127_0_0_1, fetcher=fetcher) as previewer,
+    ):
+        yield previewer
 
 
 async def test_a_name_resolving_to_a_refused_address_is_dropped_and_explained(
