@@ -119,6 +119,8 @@ class Settings:
     workers: int = 1
     #: HMAC key for image-proxy URLs; None: a random per-process key (URLs die on restart).
     secret: str | None = None
+    #: Seconds a signed image-proxy URL is honoured (then up to an hour more: rounding).
+    image_url_ttl: float = 24 * 3600.0
     #: Bearer tokens accepted on /v1; empty: no authentication.
     api_keys: tuple[str, ...] = ()
     max_url_length: int = 2048
@@ -157,7 +159,13 @@ class Settings:
         ):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must not be negative")
-        for name in ("connect_timeout", "total_timeout", "check_claim_idle", "check_job_ttl"):
+        for name in (
+            "connect_timeout",
+            "total_timeout",
+            "check_claim_idle",
+            "check_job_ttl",
+            "image_url_ttl",
+        ):
             if getattr(self, name) <= 0:
                 raise ValueError(f"{name} must be positive")
         if self.check_job_ttl < MIN_JOB_TTL:

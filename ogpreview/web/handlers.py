@@ -186,11 +186,17 @@ async def card(request: web.Request) -> web.Response:
 
 @routes.get("/v1/image")
 async def image(request: web.Request) -> web.Response:
-    """A card's image, fetched under the SSRF guard, for signed URLs only."""
+    """A card's image, fetched under the SSRF guard, for URLs this service signed for the
+    image proxy and that have not expired."""
     url = _url_param(request)
-    sig = request.query.get("sig", "")
-    if not request.app[SIGNER_KEY].verify(url, sig):
+    query = request.query
+    verdict = request.app[SIGNER_KEY].verify(url, query.get("exp", ""), query.get("sig", ""))
+    if verdict == "invalid":
         raise ApiError(403, "bad_signature", "the image URL is not signed by this service")
+    if verdict == "expired":
+        raise ApiError(
+            403, "signature_expired", "the image URL has expired: take a fresh one from the card"
+        )
     result = await request.app[FETCHER_KEY].fetch(url, purpose="image")
     mime = result.content_type
     if mime not in PROXY_IMAGE_TYPES:
