@@ -77,3 +77,22 @@ def test_the_key_is_the_key_of_the_fetched_url() -> None:
     """A URL and the URL it is fetched as have one key."""
     url = "https://E.com:443/p?utm_source=a&q=a+b#f"
     assert cache_key(url) == cache_key(strip_tracking(url))
+
+
+async def test_cr_and_lf_in_a_url_are_dropped_as_browsers_drop_them(origin: SiteOrigin) -> None:
+    """Tabs, CRs and LFs inside a URL are removed (the URL Standard's parsing), so they
+    can neither split the request line nor add a header, nor make a second cache entry."""
+    split_path = origin.url("/refl\r\nect?y=2")
+    header = origin.url("/reflect?x=1\r\nX-Injected: yes")
+    async with serve({}) as server, aiohttp.ClientSession() as http:
+        first = await _preview(http, server, split_path)
+        again = await _preview(http, server, origin.url("/reflect?y=2"))
+        injected = await _preview(http, server, header)
+    assert [(first["title"], first["cache"]), (again["title"], again["cache"])] == [
+        ("y=2", "miss"),
+        ("y=2", "hit"),
+    ]
+    assert origin.requests[0] == "/reflect?y=2"
+    assert origin.requests[1].startswith("/reflect?x=1X-Injected:")
+    assert not any(c in request for request in origin.requests for c in "\r\n\t")
+    assert "\n" not in injected["title"]
