@@ -2,11 +2,12 @@
 
 Responses come from strangers, so finding links is linear in their length whatever they
 hold. It is a scanner rather than one pattern: a Markdown-link pattern retried from every
-"[" took seconds on a megabyte of them, and longer still on links that never close. Its
-patterns cannot backtrack or overlap: autolinks and bare links (possessive runs that stop
-at the next "<" or space), the last "[" before a "](" (a run that stops at the next "["),
-and runs of one character class matched at a position. A run that many candidates share,
-such as the target of a thousand unclosed ``[x](http://...`` in a row, is measured once.
+"[" took seconds on a megabyte of them, and hours on a megabyte of unclosed links. Its
+patterns are possessive (a failed attempt never backtracks), and no two attempts read the
+same characters: autolinks and bare links stop at the next "<" or space; a link text is
+looked for from the last "[" before a "](" (that run stops at the next "["); and after a
+Markdown link fails, every "[" whose link would run into the same unclosed target is
+skipped at once (a thousand ``[x](http://...`` in a row, never closed, fail as one).
 """
 
 from __future__ import annotations
@@ -39,10 +40,11 @@ _URL = re.compile(
 # where a Markdown link may close its text (the text may hold more "[": its start is
 # looked for from here).
 _LINK_TEXT_END = re.compile(r"\[[^\[\]\n]*+\]\(\s*+<?https?://", re.IGNORECASE)
-_SCHEME = re.compile(r"https?://", re.IGNORECASE)
-_SPACE_RUN = re.compile(r"\s*+")
-_TARGET_RUN = re.compile(r"[^\s)>]*+")
-_TITLE_RUN = re.compile(r'[^"]*+')
+# A Markdown link's target, from its "(": ``(<url> "title")`` (possessive all through: where
+# the pattern gives a part back, what follows could not have matched anyway).
+_TARGET = re.compile(r'\(\s*+<?+(https?://[^\s)>]++)>?+(?:\s++"[^"]*+")?+\s*+\)', re.IGNORECASE)
+# The same up to the end of its URL: where an unclosed target ends.
+_TARGET_URL = re.compile(r"\(\s*+<?+https?://[^\s)>]++", re.IGNORECASE)
 _TRAILING = ".,;:!?*_~'\""
 _PAIRS = {")": "(", "]": "["}
 
@@ -65,29 +67,6 @@ def _trim(url: str) -> str:
     return url[:end]
 
 
-class _Run:
-    """Where a run of one character class that starts at a position ends.
-
-    The last run measured is remembered: any position inside it ends where it ends. Each
-    run is asked about at positions that only grow as the scan goes on, so every
-    character is measured once however many candidates share its run."""
-
-    __slots__ = ("_end", "_pattern", "_start", "_text")
-
-    def __init__(self, text: str, pattern: re.Pattern[str]) -> None:
-        self._text = text
-        self._pattern = pattern
-        self._start = self._end = -1
-
-    def end(self, pos: int) -> int:
-        if self._start <= pos <= self._end:
-            return self._end
-        match = self._pattern.match(self._text, pos)
-        assert match is not None  # a starred class matches everywhere
-        self._start, self._end = pos, match.end()
-        return self._end
-
-
 class _Scanner:
     """The links of one text, in order: ``[text](url "title")``, ``<url>`` and bare links
     (trimmed of trailing punctuation), each read where it starts as the regular expression
@@ -96,16 +75,10 @@ class _Scanner:
     The next Markdown link and the next other link are each looked for once, and kept
     until the scan passes where they start."""
 
+    __slots__ = ("text",)
+
     def __init__(self, text: str) -> None:
         self.text = text
-        self.open_space = _Run(text, _SPACE_RUN)
-        self.target = _Run(text, _TARGET_RUN)
-        self.target_space = _Run(text, _SPACE_RUN)
-        self.title = _Run(text, _TITLE_RUN)
-        self.title_space = _Run(text, _SPACE_RUN)
-        #: Where the target of the last link that failed after its target ended (-1: the
-        #: last one failed before).
-        self._dead_target_end = -1
 
     def links(self) -> Iterator[str]:
         text = self.text
@@ -149,56 +122,26 @@ class _Scanner:
             newline = text.rfind("\n", max(low, bracket + 1), last_open)
             start = text.find("[", max(low, bracket + 1, newline + 1), last_open + 1)
             if start >= 0:
-                target = self._target(close + 1)
+                target = _TARGET.match(text, close + 1)
                 if target is not None:
-                    return start, *target
+                    return start, target.group(1), target.end()
                 # The rest depends only on what follows "]": every "[" before it fails
                 # alike. So does every "[" whose link would run into the same target.
-                search_from = max(close + 1, self._same_dead_end(start))
+                unclosed = _TARGET_URL.match(text, close + 1)
+                dead_end = -1 if unclosed is None else self._dead_end(start, unclosed.end())
+                search_from = max(close + 1, dead_end)
             else:
                 search_from = close + 1  # its text is too long
         return None
 
-    def _same_dead_end(self, start: int) -> int:
-        """After a link whose target ran to the end of its run without closing: the
+    def _dead_end(self, start: int, target_end: int) -> int:
+        """After the link at ``start`` failed past the end of its target's URL: the
         position before which every "[" fails alike. A "[" whose text closes at least
-        three characters before the run ends has "(", its scheme and its target inside
-        the run, so its target ends where this one did, before the same characters."""
-        end = self._dead_target_end
-        if end < 0:
-            return -1
-        last = max(self.text.rfind("]", start, end - 2), self.text.rfind("\n", start, end - 2))
+        three characters before that end has its "(", scheme and URL inside the same run
+        of URL characters, so its URL ends there too, before the same characters."""
+        text = self.text
+        last = max(text.rfind("]", start, target_end - 2), text.rfind("\n", start, target_end - 2))
         return last + 1
-
-    def _target(self, pos: int) -> tuple[str, int] | None:
-        """``(url, end)`` of ``(<url> "title")`` at ``pos``, or None."""
-        text, size = self.text, len(self.text)
-        self._dead_target_end = -1
-        if pos >= size or text[pos] != "(":
-            return None
-        begin = self.open_space.end(pos + 1)
-        if begin < size and text[begin] == "<":
-            begin += 1
-        scheme = _SCHEME.match(text, begin)
-        if scheme is None:
-            return None
-        end = self.target.end(scheme.end())
-        if end == scheme.end():
-            return None
-        url_end = end  # (sliced only for a link: the run may be most of the text)
-        if end < size and text[end] == ">":
-            end += 1
-        after = self.target_space.end(end)
-        if after > end and after < size and text[after] == '"':
-            quote = self.title.end(after + 1)
-            if quote < size:
-                closing = self.title_space.end(quote + 1)
-                if closing < size and text[closing] == ")":
-                    return text[begin:url_end], closing + 1
-        if after < size and text[after] == ")":
-            return text[begin:url_end], after + 1
-        self._dead_target_end = url_end
-        return None
 
 
 def _strings(value: Any, depth: int = 0) -> Iterator[str]:
