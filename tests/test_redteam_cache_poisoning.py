@@ -7,7 +7,6 @@ attacker's card. The origin's /reflect page puts its raw query string into og:ti
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
@@ -15,13 +14,7 @@ import pytest
 
 from ogpreview.cachekey import cache_key, strip_tracking
 from tests.test_serve_process import Server, serve
-from tests.web_origin import SiteOrigin, site_origin
-
-
-@pytest.fixture
-async def origin() -> AsyncIterator[SiteOrigin]:
-    async with site_origin() as running:
-        yield running
+from tests.web_origin import SiteOrigin
 
 
 async def _preview(http: aiohttp.ClientSession, server: Server, url: str) -> dict[str, Any]:

@@ -11,25 +11,17 @@ import hashlib
 import hmac
 import html
 import time
-from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import aiohttp
-import pytest
 
 from ogpreview.web.imageproxy import ImageSigner
 from tests.test_serve_process import Server, serve
-from tests.web_origin import SITE, SiteOrigin, site_origin
+from tests.web_origin import SITE, SiteOrigin
 
 SECRET = "process-test-secret"  # what serve() gives the server
 IMAGE = "/card-photo.png"
-
-
-@pytest.fixture
-async def origin() -> AsyncIterator[SiteOrigin]:
-    async with site_origin() as running:
-        yield running
 
 
 async def _image(http: aiohttp.ClientSession, server: Server, query: str) -> tuple[int, Any]:

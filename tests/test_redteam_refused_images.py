@@ -19,16 +19,10 @@ import pytest
 from ogpreview import Fetcher, Previewer, Settings, StaticResolver
 from tests.servers import Listener, raw_listener
 from tests.test_serve_process import serve
-from tests.web_origin import SiteOrigin, site_origin
+from tests.web_origin import SiteOrigin
 
 HTML = "text/html; charset=utf-8"
 ONLY_127_0_0_1 = Settings(allow_networks=("127.0.0.1/32",), allowed_ports=None, oembed=False)
-
-
-@pytest.fixture
-async def origin() -> AsyncIterator[SiteOrigin]:
-    async with site_origin() as running:
-        yield running
 
 
 @pytest.fixture
