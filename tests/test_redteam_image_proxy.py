@@ -22,6 +22,10 @@ from tests.web_origin import SITE, SiteOrigin
 
 SECRET = "process-test-secret"  # what serve() gives the server
 IMAGE = "/card-photo.png"
+NOT_SIGNED = (
+    403,
+    {"error": {"code": "bad_signature", "message": "the image URL is not signed by this service"}},
+)
 
 
 async def _image(http: aiohttp.ClientSession, server: Server, query: str) -> tuple[int, Any]:
@@ -44,15 +48,7 @@ async def test_a_signature_of_the_url_alone_is_refused(origin: SiteOrigin) -> No
     bare = hmac.new(SECRET.encode(), url.encode(), hashlib.sha256).hexdigest()
     async with serve({}) as server, aiohttp.ClientSession() as http:
         answer = await _image(http, server, urlencode({"url": url, "sig": bare}))
-    assert answer == (
-        403,
-        {
-            "error": {
-                "code": "bad_signature",
-                "message": "the image URL is not signed by this service",
-            }
-        },
-    )
+    assert answer == NOT_SIGNED
     assert origin.hits[IMAGE] == 0
 
 
@@ -68,15 +64,7 @@ async def test_the_cards_image_url_works_and_its_expiry_cannot_be_moved(
         later = urlencode({**fields, "exp": str(int(fields["exp"]) + 365 * 86400)})
         moved = await _image(http, server, later)
     assert served == (200, (SITE / "card-photo.png").read_bytes())
-    assert moved == (
-        403,
-        {
-            "error": {
-                "code": "bad_signature",
-                "message": "the image URL is not signed by this service",
-            }
-        },
-    )
+    assert moved == NOT_SIGNED
     assert origin.hits[IMAGE] == 1
 
 
