@@ -1,10 +1,16 @@
-"""Cache keys: one per page, whatever spelling and tracking parameters a link carries."""
+"""Cache keys: one per page, whatever spelling and tracking parameters a link carries.
+
+Tracking parameters are removed from the URL before it is fetched (:func:`strip_tracking`),
+not only from its key: a key must stand for exactly the request made, or a page that
+reflects a parameter the key ignores would give every later caller an attacker's card.
+Every other query pair is kept as written, for the same reason.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import re
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import unquote_plus, urlsplit, urlunsplit
 
 from ogpreview.urls import MAX_PORT
 
@@ -14,6 +20,7 @@ __all__ = [
     "cache_key",
     "normalize_url",
     "plain_url_parts",
+    "strip_tracking",
 ]
 
 #: Query parameters that only track clicks; they never change the page.
@@ -48,9 +55,36 @@ def plain_url_parts(url: str) -> tuple[str, str, str, str] | None:
     return scheme, host, port or "", path or ""
 
 
+def _is_tracking(pair: str) -> bool:
+    name = unquote_plus(pair.partition("=")[0]).lower()
+    return name in TRACKING_PARAMS or name.startswith(TRACKING_PREFIXES)
+
+
+def _kept_query(query: str) -> str:
+    """``query`` without its tracking pairs; every other pair as written, in its place."""
+    if not query:
+        return query
+    return "&".join(pair for pair in query.split("&") if not _is_tracking(pair))
+
+
+def strip_tracking(url: str) -> str:
+    """``url`` without its tracking parameters (:data:`TRACKING_PARAMS`, ``utm_*``, named
+    in any case or percent-encoding); the rest of it exactly as written. This is the URL
+    a preview fetches: the one its cache key stands for."""
+    head, hash_, fragment = url.partition("#")
+    base, mark, query = head.partition("?")
+    if not mark:
+        return url
+    kept = _kept_query(query)
+    if kept == query:
+        return url
+    return f"{base}?{kept}{hash_}{fragment}" if kept else f"{base}{hash_}{fragment}"
+
+
 def normalize_url(url: str) -> str:
     """The URL with scheme and host lower-cased, the default port and fragment dropped and
-    tracking parameters removed (the rest of the query keeps its order)."""
+    tracking parameters removed. The rest of the query is kept as written: ``q=a+b`` and
+    ``q=a%20b`` reach a page differently, so they are different pages here too."""
     url = url.strip()
     plain = plain_url_parts(url)
     if plain is not None:
@@ -69,12 +103,7 @@ def normalize_url(url: str) -> str:
     except ValueError:
         port = None
     netloc = host if port in (None, _DEFAULT_PORTS.get(scheme)) else f"{host}:{port}"
-    query = [
-        (k, v)
-        for k, v in parse_qsl(parts.query, keep_blank_values=True)
-        if k.lower() not in TRACKING_PARAMS and not k.lower().startswith(TRACKING_PREFIXES)
-    ]
-    return urlunsplit((scheme, netloc, parts.path or "/", urlencode(query, doseq=True), ""))
+    return urlunsplit((scheme, netloc, parts.path or "/", _kept_query(parts.query), ""))
 
 
 def cache_key(url: str) -> str:

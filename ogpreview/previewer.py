@@ -23,7 +23,7 @@ from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from ogpreview.cache import Cache, Entry, MemoryCache
-from ogpreview.cachekey import cache_key
+from ogpreview.cachekey import cache_key, strip_tracking
 from ogpreview.card import Card
 from ogpreview.errors import (
     HTTPStatusError,
@@ -35,11 +35,12 @@ from ogpreview.errors import (
 from ogpreview.extraction.extractor import explain_result
 from ogpreview.extraction.links import links_in
 from ogpreview.extraction.oembed import endpoint_for, merge_oembed, parse_oembed
+from ogpreview.fetch.cardguard import drop_refused, note_dropped
 from ogpreview.fetch.fetcher import Fetcher
 from ogpreview.fetch.imageprobe import probe_image
 from ogpreview.fetch.response import FetchResult
 from ogpreview.settings import CacheSettings, Settings
-from ogpreview.tasks import cancel_and_wait
+from ogpreview.tasks import OFFLOAD_SIZE, cancel_and_wait, offload
 from ogpreview.text import ascii_int
 
 __all__ = ["PreviewResult", "PreviewStats", "Previewer"]
@@ -75,9 +76,10 @@ class PreviewResult:
     #: The fetch made to answer this call, if one was.
     fetch: FetchResult | None = None
     #: With ``fetch``, for an HTML page: the card as extracted, before oEmbed and the image
-    #: probe changed it, and the extractor rule each field came from (see ``explain``);
-    #: when the probe dropped the image, ``image_dropped`` says why, and when it kept it
-    #: unsized for a failure that may pass, ``image_unsized`` does.
+    #: probe changed it, and the extractor rule each field came from (see ``explain``); a
+    #: URL field the previewer dropped names the rule and why it went ("og_images,
+    #: dropped: blocked_address: ..."); ``image_dropped`` says why the image went, and
+    #: ``image_unsized`` why it was kept unsized (a failure that may pass).
     extracted: Card | None = None
     sources: Mapping[str, str | None] | None = None
 
@@ -96,6 +98,8 @@ class _Enriched:
     retry_soon: bool = False
     #: Source notes for ``explain`` (``image_dropped``, ``image_unsized``).
     notes: Mapping[str, str] = field(default_factory=dict)
+    #: The URL fields the card lost (image, favicon, oEmbed URL), and why each went.
+    dropped: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -242,8 +246,15 @@ class Previewer:
         entry, fetched = await self._single_flight(key, url, refresh=refresh)
         return self._result(url, entry, "miss", fetched)
 
+    def source_url(self, url: str) -> str:
+        """The URL a preview of ``url`` fetches, and is cached under: checked by the
+        fetcher's policy (a refusal raises) and without tracking parameters."""
+        return self._checked(url)[0]
+
     def _check_url(self, url: str) -> tuple[str, str]:
-        checked = str(self.fetcher.validate(url))
+        # Fetched without tracking parameters, as its key is made without them: a page
+        # reflecting a utm_* value must not put it in the card every caller gets.
+        checked = strip_tracking(str(self.fetcher.validate(url)))
         return checked, cache_key(checked)
 
     @staticmethod
@@ -339,7 +350,7 @@ class Previewer:
     async def _fetch_entry(self, url: str) -> tuple[Entry, _Fetched | None]:
         try:
             result = await self.fetcher.fetch(url)
-            extracted, sources = explain_result(result)
+            extracted, found = explain_result(result)
             enriched = await self._enrich(extracted, result)
         except PreviewError as error:
             self.stats.fetches[error.code] += 1
@@ -354,49 +365,62 @@ class Previewer:
         stale = now + fresh + self.settings.cache_stale_ttl
         card = enriched.card
         entry = Entry(card, None, now, now + fresh, stale, final_url=result.url)
-        if sources is not None and enriched.notes:
-            sources = {**sources, **enriched.notes}
+        sources = {**note_dropped(found, enriched.dropped), **enriched.notes}
         return entry, _Fetched(result, extracted, sources)
 
     async def _enrich(self, card: Card, result: FetchResult) -> _Enriched:
-        """oEmbed values and image dimensions; failures here never fail the card. What
-        failed in a way that may pass (a flaky image host; no upstream connection slot for
-        us, UpstreamBusy) sets ``retry_soon``: the card is cached briefly."""
+        """oEmbed values and image dimensions, and none of the URLs a client would load
+        that the guard refuses (see :mod:`~ogpreview.fetch.cardguard`); failures here never
+        fail the card. What failed in a way that may pass (a flaky image host; no upstream
+        connection slot for us, UpstreamBusy) sets ``retry_soon``: the card is cached
+        briefly."""
         retry_soon = False
+        vetted = {result.url}  # fetched under the guard for this card
         if self.settings.oembed and result.is_html:
             endpoint = endpoint_for(card.url, card.oembed_url)
             if endpoint is not None:
                 try:
                     answer = await self.fetcher.fetch(endpoint, purpose="oembed")
+                    vetted.add(endpoint)
                     card = merge_oembed(card, parse_oembed(answer.body), endpoint)
                 except (PreviewError, ValueError) as exc:
                     retry_soon = retry_soon or isinstance(exc, UpstreamBusy)
                     log.debug("oEmbed for %s failed: %s", card.url, exc)
         image = card.image
+        dropped: dict[str, str] = {}
+        notes: dict[str, str] = {}
         if (
-            not self.settings.image_probe
-            or image is None
-            or (image.width is not None and image.height is not None)
-            or image.url == result.url
+            self.settings.image_probe
+            and image is not None
+            and (image.width is None or image.height is None)
+            and image.url not in vetted
         ):
-            return _Enriched(card, retry_soon=retry_soon)
-        probe = await probe_image(self.fetcher, image.url)
-        if probe.broken is not None:
-            log.debug("image %s of %s dropped: %s", image.url, card.url, probe.broken)
-            card = dataclasses.replace(card, image=None)
-            return _Enriched(card, retry_soon=retry_soon, notes={"image_dropped": probe.broken})
-        if probe.unchecked is not None:
-            # An image nobody checked is no image to show (it may name a refused address).
-            card = dataclasses.replace(card, image=None)
-            note = f"{probe.unchecked} (not checked: probed again soon)"
-            return _Enriched(card, retry_soon=True, notes={"image_dropped": note})
-        if probe.transient is not None:
-            retry = f"{probe.transient} (a failure that may pass: kept unsized, probed again soon)"
-            return _Enriched(card, retry_soon=True, notes={"image_unsized": retry})
-        if probe.size is not None:
-            image = dataclasses.replace(image, width=probe.size[0], height=probe.size[1])
-            card = dataclasses.replace(card, image=image)
-        return _Enriched(card, retry_soon=retry_soon)
+            probe = await probe_image(self.fetcher, image.url)
+            if probe.broken is not None:
+                log.debug("image %s of %s dropped: %s", image.url, card.url, probe.broken)
+                card = dataclasses.replace(card, image=None)
+                dropped["image"] = probe.broken
+            elif probe.unchecked is not None:
+                # An image nobody checked is no image to show (it may name a refused address).
+                card = dataclasses.replace(card, image=None)
+                dropped["image"] = f"{probe.unchecked} (not checked: probed again soon)"
+                retry_soon = True
+            elif probe.transient is not None:
+                retry = (
+                    f"{probe.transient} (a failure that may pass: kept unsized, probed again soon)"
+                )
+                notes["image_unsized"] = retry
+                retry_soon = True
+            else:
+                vetted.add(image.url)  # it answered, under the guard
+                if probe.size is not None:
+                    sized = dataclasses.replace(image, width=probe.size[0], height=probe.size[1])
+                    card = dataclasses.replace(card, image=sized)
+        card, refused = await drop_refused(card, self.fetcher, page_url=result.url, vetted=vetted)
+        dropped.update(refused)
+        if "image" in dropped:
+            notes["image_dropped"] = dropped["image"]
+        return _Enriched(card, retry_soon=retry_soon, notes=notes, dropped=dropped)
 
     def _refresh_in_background(self, key: str, url: str, now: float) -> None:
         if key in self._inflight or self._retry_after.get(key, 0.0) > now:
@@ -477,6 +501,8 @@ class Previewer:
         self, response: str | bytes | dict[str, Any] | list[Any]
     ) -> list[tuple[str, Card | PreviewError]]:
         """Preview every link in a plugin's response; results in the links' order."""
-        urls = links_in(response)
+        # Parsed JSON's size is unknown: it is searched in a thread, as a large text is.
+        size = len(response) if isinstance(response, str | bytes) else OFFLOAD_SIZE
+        urls = await offload(size, links_in, response)
         results = {url: outcome async for url, outcome in self.preview_many(urls)}
         return [(url, results[url]) for url in urls]

@@ -161,6 +161,7 @@ class ApiSettings:
     client_body_timeout: float
     keepalive_timeout: float
     max_idle_connections: int
+    image_url_ttl: float
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -240,6 +241,8 @@ class Settings:
     workers: int = 1
     #: HMAC key for image-proxy URLs; None: a random per-process key (URLs die on restart).
     secret: str | None = None
+    #: Seconds a signed image-proxy URL is honoured (then up to an hour more: rounding).
+    image_url_ttl: float = 24 * 3600.0
     #: Bearer tokens accepted on /v1; empty: no authentication.
     api_keys: tuple[str, ...] = ()
     max_url_length: int = 2048
@@ -300,6 +303,7 @@ class Settings:
             "client_header_timeout",
             "client_body_timeout",
             "keepalive_timeout",
+            "image_url_ttl",
         ):
             if getattr(self, name) <= 0:
                 raise ValueError(f"{name} must be positive")

@@ -8,6 +8,7 @@ from html.entities import html5 as _NAMED_REFS
 
 __all__ = [
     "ascii_int",
+    "balance_bidi",
     "clean_text",
     "has_surrogates",
     "scrub_surrogates",
@@ -28,13 +29,28 @@ _SURROGATE = re.compile(r"[\ud800-\udfff]")
 _ENTITY = re.compile(r"&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 #: Longest raw input worth cleaning; anything beyond is cut first so a 1 MB title costs nothing.
 RAW_TEXT_CAP = 20_000
+# Unicode bidi controls that open a level (embeddings and overrides, isolates) and close
+# one. Unclosed, they reorder whatever a client shows after the text: a site name ending
+# in U+202E (RIGHT-TO-LEFT OVERRIDE) reverses the title beside it.
+_EMBEDDINGS = frozenset("\u202a\u202b\u202d\u202e")  # LRE, RLE, LRO, RLO
+_POP_EMBEDDING = "\u202c"  # PDF
+_ISOLATES = frozenset("\u2066\u2067\u2068")  # LRI, RLI, FSI
+_POP_ISOLATE = "\u2069"  # PDI
+_BIDI_CONTROL = re.compile("[\u202a-\u202e\u2066-\u2069]")
+#: Marks (LRM, RLM, ALM) are invisible: inside a text they steer its own neutral
+#: characters (kept), at its ends only the text around it (dropped there).
+_EDGE_MARKS = "\u200e\u200f\u061c "
+#: Deeper nesting than this is dropped (UAX #9 ignores past 125; real text nests once).
+MAX_BIDI_DEPTH = 16
 
 
 def clean_text(value: str | None, *, limit: int | None = None) -> str | None:
     """Collapse white space, drop control characters, decode stray entities; None if empty.
 
     Parsers decode entities once; sites that escape twice ("It&amp;#39;s") still show a
-    clean quote. ``limit`` cuts the result on a word boundary.
+    clean quote. ``limit`` cuts the result on a word boundary. Bidi controls are balanced
+    (:func:`balance_bidi`) and bidi marks dropped from the ends, so the text cannot
+    reorder what a client shows next to it.
     """
     if not value:
         return None
@@ -42,7 +58,8 @@ def clean_text(value: str | None, *, limit: int | None = None) -> str | None:
         value = value[:RAW_TEXT_CAP]
     if "&" in value and _ENTITY.search(value):
         value = html.unescape(value)
-    if value.isascii() and value.isprintable():  # most values: no controls, tabs, newlines
+    plain = value.isascii() and value.isprintable()
+    if plain:  # most values: no controls, tabs, newlines
         if "  " in value:
             value = _SPACE.sub(" ", value)
         value = value.strip()
@@ -50,9 +67,52 @@ def clean_text(value: str | None, *, limit: int | None = None) -> str | None:
         value = _SPACE.sub(" ", _INVISIBLE.sub("", value)).strip()
         if has_surrogates(value):
             value = scrub_surrogates(value)
+        value = value.strip(_EDGE_MARKS)
     if not value:
         return None
-    return truncate(value, limit) if limit is not None else value
+    if limit is not None:
+        value = truncate(value, limit)
+    return value if plain else balance_bidi(value)
+
+
+def balance_bidi(value: str) -> str:
+    """``value`` with every bidi embedding, override and isolate it opens closed by its
+    end, and closers that close nothing removed: whatever it does to its own order, it
+    cannot reorder text shown after it. Closing follows UAX #9 (a PDI also closes the
+    embeddings opened inside its isolate; a PDF never closes an isolate)."""
+    if _BIDI_CONTROL.search(value) is None:
+        return value
+    # Open levels, innermost last: (is an isolate, kept in the text).
+    stack: list[tuple[bool, bool]] = []
+    depth = 0  # levels kept
+
+    def balance(match: re.Match[str]) -> str:
+        nonlocal depth
+        control = match.group()
+        if control in _EMBEDDINGS or control in _ISOLATES:
+            kept = depth < MAX_BIDI_DEPTH
+            stack.append((control in _ISOLATES, kept))
+            depth += kept
+            return control if kept else ""
+        if control == _POP_EMBEDDING:
+            if not stack or stack[-1][0]:
+                return ""  # no embedding open inside the current isolate
+            kept = stack.pop()[1]
+            depth -= kept
+            return control if kept else ""
+        if not any(isolate for isolate, _ in stack):
+            return ""  # a PDI with no isolate open
+        while True:
+            isolate, kept = stack.pop()
+            depth -= kept
+            if isolate:
+                return control if kept else ""
+
+    balanced = _BIDI_CONTROL.sub(balance, value)
+    closers = "".join(
+        _POP_ISOLATE if isolate else _POP_EMBEDDING for isolate, kept in reversed(stack) if kept
+    )
+    return balanced + closers
 
 
 def truncate(text: str, limit: int) -> str:

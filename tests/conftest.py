@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.servers import Site, site_server
+from tests.web_origin import SiteOrigin, site_origin
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
@@ -29,6 +30,13 @@ async def site() -> AsyncIterator[Site]:
     """The pages under ``fixtures/site``, served on 127.0.0.1 for the test's duration."""
     async with site_server() as server:
         yield server
+
+
+@pytest.fixture
+async def origin() -> AsyncIterator[SiteOrigin]:
+    """The API tests' page origin (tests/web_origin.py) on 127.0.0.1."""
+    async with site_origin() as running:
+        yield running
 
 
 @pytest.fixture

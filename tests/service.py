@@ -4,8 +4,6 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
 import os
 import signal
 import socket
@@ -13,11 +11,13 @@ import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 from aiohttp.test_utils import TestClient, TestServer
 
 from ogpreview.settings import Settings
 from ogpreview.web import ApiRunner, create_app
+from ogpreview.web.imageproxy import ImageSigner
 
 SECRET = "test-secret"
 BASE = Settings(
@@ -30,8 +30,9 @@ BASE = Settings(
 )
 
 
-def sig(url: str) -> str:
-    return hmac.new(SECRET.encode(), url.encode(), hashlib.sha256).hexdigest()
+def signed(url: str) -> dict[str, str]:
+    """The query of the image proxy's URL for ``url``, as this service's cards give it."""
+    return dict(parse_qsl(urlsplit(ImageSigner(SECRET).proxy_path(url)).query))
 
 
 class ApiTestServer(TestServer):
@@ -126,8 +127,13 @@ async def serve(extra_env: dict[str, str], *, log_level: str = "WARNING") -> Asy
     finally:
         if process.returncode is None:
             process.send_signal(signal.SIGTERM)
-            async with asyncio.timeout(PROCESS_DEADLINE):
+            try:
+                async with asyncio.timeout(PROCESS_DEADLINE):
+                    await process.wait()
+            except TimeoutError:
+                process.kill()  # a server stuck in its event loop must not outlive the test
                 await process.wait()
+                raise
         if "drain" in locals():
             await drain
 

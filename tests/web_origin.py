@@ -7,6 +7,7 @@ it once). Only loopback is ever bound.
 from __future__ import annotations
 
 import asyncio
+import html
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -25,6 +26,10 @@ SVG = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
 class SiteOrigin:
     port: int = 0
     hits: Counter[str] = field(default_factory=Counter)
+    #: Every request's path and query, as it reached the origin, in order.
+    requests: list[str] = field(default_factory=list)
+    #: Pages a test makes: /made/{name} answers with pages[name] (content type, body).
+    pages: dict[str, tuple[str, bytes]] = field(default_factory=dict)
     #: /hold/* waits on this (set it to let held requests finish).
     release: asyncio.Event = field(default_factory=asyncio.Event)
     #: Set when a /hold/* request has arrived.
@@ -64,6 +69,21 @@ def _app(origin: SiteOrigin) -> web.Application:
             origin.holding -= 1
         return web.FileResponse(SITE / "card-normal.html")
 
+    @routes.get("/made/{name}")
+    async def made(request: web.Request) -> web.Response:
+        page = origin.pages.get(request.match_info["name"])
+        if page is None:
+            raise web.HTTPNotFound()
+        return web.Response(body=page[1], headers={"Content-Type": page[0]})
+
+    @routes.get("/reflect")
+    async def reflect(request: web.Request) -> web.Response:
+        """A page whose og:title is its own query string, as sent (what a page that
+        echoes a search term or a campaign name does)."""
+        title = html.escape(request.rel_url.raw_query_string, quote=True)
+        page = f'<html><head><meta property="og:title" content="{title}"></head></html>'
+        return web.Response(text=page, content_type="text/html")
+
     @routes.get("/slow/{ms}/{name}")
     async def slow(request: web.Request) -> web.Response:
         await asyncio.sleep(int(request.match_info["ms"]) / 1000)
@@ -79,6 +99,7 @@ def _app(origin: SiteOrigin) -> web.Application:
     @web.middleware
     async def count(request: web.Request, handler: Handler) -> web.StreamResponse:
         origin.hits[request.path] += 1
+        origin.requests.append(request.raw_path)
         return await handler(request)
 
     app = web.Application(middlewares=[count])

@@ -405,7 +405,7 @@ class Checker:
             if fetch is None:
                 # Another instance fetched it meanwhile (shared Redis lock): the card is
                 # fresh, but the page itself is needed here to tell what it declares.
-                fetch = await self.previewer.fetcher.fetch(url)
+                fetch = await self.previewer.fetcher.fetch(self.previewer.source_url(url))
         except PreviewError as error:
             return error_result(url, error, started=start)
         except Exception as exc:  # one broken link must never end a run of thousands

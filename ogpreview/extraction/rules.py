@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 import re2
 
 from ogpreview.card import Image
+from ogpreview.extraction.csscolor import css_color
 from ogpreview.extraction.document import BYTES_RE2, Page
 from ogpreview.text import clean_text
 from ogpreview.urls import absolutize, host_of, same_site
@@ -666,6 +667,10 @@ def _favicon(ctx: Context, raw: Any) -> str | None:
     return _absolute(ctx, raw)
 
 
+def _color(ctx: Context, raw: Any) -> str | None:
+    return css_color(raw) if isinstance(raw, str) else None
+
+
 def _lower_text(ctx: Context, raw: Any) -> str | None:
     value = clean_text(raw, limit=SHORT_LIMIT) if isinstance(raw, str) else None
     return value.lower() if value else None
@@ -749,7 +754,7 @@ PRECEDENCE: dict[str, Field] = {
         ),
         _text(SHORT_LIMIT),
     ),
-    "theme_color": Field((_theme_color,), _text(SHORT_LIMIT)),
+    "theme_color": Field((_theme_color,), _color),
     "favicon": Field((_favicons, _favicon_default), _favicon),
     "oembed_url": Field((_oembed_links,), _absolute),
 }

@@ -41,7 +41,7 @@ from ogpreview.errors import (
     TooManyRedirects,
     UnsupportedContent,
 )
-from ogpreview.fetch.guard import AddressPolicy
+from ogpreview.fetch.guard import AddressPolicy, parse_ip_literal
 from ogpreview.fetch.policy import validate_url
 from ogpreview.fetch.resolver import Resolver, SystemResolver
 from ogpreview.fetch.response import HTML_TYPES, FetchResult, parse_content_type
@@ -185,6 +185,7 @@ class Fetcher:
         self._resolver: Resolver = resolver if resolver is not None else SystemResolver()
         #: The address policy of ``settings``, parsed once.
         self.policy = AddressPolicy.of(self.settings.allow_networks, self.settings.block_networks)
+        self._guarded = _GuardedResolver(self._resolver, self.policy, s.connect_timeout)
         self._session: aiohttp.ClientSession | None = None
         # A URL string's check is pure; the same links come back again and again (and a
         # previewer checks a URL before it fetches it: the fetch then finds it here).
@@ -200,10 +201,32 @@ class Fetcher:
         would before connecting anywhere."""
         return self._validate(url)
 
+    async def check_destination(self, url: str) -> None:
+        """Raise what :meth:`fetch` would raise for ``url`` before sending a request: the
+        URL policy (:class:`~ogpreview.InvalidURL`, :class:`~ogpreview.BlockedURL`, or
+        :class:`~ogpreview.BlockedAddress` for an IP literal), then each address its host
+        name resolves to, under the same guard (:class:`~ogpreview.BlockedAddress`,
+        :class:`~ogpreview.DNSError`). Nothing is connected to: it vets a URL that
+        someone else will load, such as a card's image in a chat client."""
+        checked = self._validate(url)
+        host = checked.raw_host or ""
+        if parse_ip_literal(host) is not None:
+            return  # judged by the URL policy already
+        try:
+            async with asyncio.timeout(self.settings.connect_timeout):
+                await self._guarded.resolve(host, checked.port or 0)
+        except _Refused as exc:
+            exc.error.url = url
+            raise exc.error from exc
+        except TimeoutError as exc:
+            raise FetchTimeout(f"{host} did not resolve in time", url=url) from exc
+        except OSError as exc:
+            raise DNSError(f"{host} did not resolve", url=url) from exc
+
     async def __aenter__(self) -> Fetcher:
         s = self.settings
         connector = aiohttp.TCPConnector(
-            resolver=_GuardedResolver(self._resolver, self.policy, s.connect_timeout),
+            resolver=self._guarded,
             socket_factory=self._socket_for,
             use_dns_cache=False,  # every new connection is resolved, and so checked, again
             # The slots keep to these; the connector's own limits are the backstop.

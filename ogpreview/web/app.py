@@ -74,7 +74,7 @@ def create_app(
     metrics = ApiMetrics()
     app[SETTINGS_KEY] = settings
     app[METRICS_KEY] = metrics
-    app[SIGNER_KEY] = ImageSigner(secret)
+    app[SIGNER_KEY] = ImageSigner(secret, ttl=settings.image_url_ttl)
     app[LIMITER_KEY] = RateLimiter(settings.rate_limit)
     app[FETCHER_KEY] = BoundedFetcher(
         settings, resolver=resolver, on_outcome=metrics.upstream_outcome

@@ -13,6 +13,7 @@ import orjson
 from aiohttp import web
 from aiohttp.http_exceptions import ContentEncodingError
 
+from ogpreview.tasks import offload
 from ogpreview.text import scrub_surrogates, truncate
 from ogpreview.web.apierror import ApiError
 
@@ -59,10 +60,16 @@ async def read_body(request: web.Request) -> bytes:
         raise ApiError(400, "bad_request", message, close_connection=True) from exc
 
 
-async def json_body(request: web.Request) -> Any:
-    """The request body parsed as JSON (any value); 400 when it is not JSON."""
-    raw = await read_body(request)
+def parse_json_body(raw: bytes) -> Any:
+    """A request body read as JSON (any value); 400 ``bad_request`` when it is not JSON."""
     try:
         return orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
         raise ApiError(400, "bad_request", f"the body is not valid JSON: {exc}") from exc
+
+
+async def json_body(request: web.Request) -> Any:
+    """The request body parsed as JSON (in a worker thread when it is large, so that one
+    request's parsing never holds up the others)."""
+    raw = await read_body(request)
+    return await offload(len(raw), parse_json_body, raw)

@@ -19,9 +19,10 @@ from ogpreview.check.jobs.base import (
     dedupe_urls,
     valid_job_id,
 )
+from ogpreview.tasks import offload
 from ogpreview.text import ascii_int
 from ogpreview.web.apierror import ApiError
-from ogpreview.web.body import json_body
+from ogpreview.web.body import parse_json_body, read_body
 from ogpreview.web.keys import JOBS_KEY, PREVIEWER_KEY, SETTINGS_KEY
 
 __all__ = ["jobs_ctx", "routes"]
@@ -64,15 +65,21 @@ def _links(job_id: str) -> dict[str, str]:
     return {"self": f"/v1/checks/{job_id}", "results": f"/v1/checks/{job_id}?format=jsonl"}
 
 
-@routes.post("/v1/checks")
-async def submit(request: web.Request) -> web.Response:
-    """Queue a check of up to ``check_max_urls`` URLs; 202 with the job's id."""
-    body = await json_body(request)
+def _submitted_urls(raw: bytes) -> list[str]:
+    """The URLs a job body names, without blanks and repeats (see dedupe_urls)."""
+    body = parse_json_body(raw)
     urls = body.get("urls") if isinstance(body, dict) else None
     if not isinstance(urls, list) or not all(isinstance(u, str) for u in urls):
         raise ApiError(400, "bad_request", 'the body must be {"urls": [string, ...]}')
+    return dedupe_urls(urls)
+
+
+@routes.post("/v1/checks")
+async def submit(request: web.Request) -> web.Response:
+    """Queue a check of up to ``check_max_urls`` URLs; 202 with the job's id."""
+    raw = await read_body(request)
+    wanted = await offload(len(raw), _submitted_urls, raw)
     settings = request.app[SETTINGS_KEY]
-    wanted = dedupe_urls(urls)
     if not wanted:
         raise ApiError(400, "bad_request", "no URLs to check")
     if len(wanted) > settings.check_max_urls:

@@ -11,10 +11,12 @@ from aiohttp import web
 from ogpreview.card import Card
 from ogpreview.errors import PreviewError, UnsupportedContent
 from ogpreview.extraction.charset import decode_text
+from ogpreview.extraction.links import links_in
 from ogpreview.previewer import PreviewResult
+from ogpreview.tasks import offload
 from ogpreview.text import ascii_int
 from ogpreview.web.apierror import ApiError
-from ogpreview.web.body import json_body, read_body
+from ogpreview.web.body import json_body, parse_json_body, read_body
 from ogpreview.web.keys import FETCHER_KEY, METRICS_KEY, PREVIEWER_KEY, SETTINGS_KEY, SIGNER_KEY
 from ogpreview.web.manifest import plugin_manifest
 from ogpreview.web.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
@@ -152,15 +154,21 @@ async def previews(request: web.Request) -> web.Response:
 async def previews_of_response(request: web.Request) -> web.Response:
     """Cards for the first ``max_batch_urls`` links in a plugin's API response (JSON or
     text), in their order; ``links_found`` and ``truncated`` say whether links were left."""
-    document: Any
-    if request.content_type == "application/json":
-        document = await json_body(request)
-    else:
-        document = decode_text(await read_body(request), request.charset)
-    links = request.app[PREVIEWER_KEY].links_in(document)
+    raw = await read_body(request)
+    links = await offload(len(raw), _response_links, raw, request.content_type, request.charset)
     limit = request.app[SETTINGS_KEY].max_batch_urls
     results = await _batch(request, links[:limit])
     return _json({"results": results, "links_found": len(links), "truncated": len(links) > limit})
+
+
+def _response_links(raw: bytes, content_type: str, charset: str | None) -> list[str]:
+    """The links in a plugin response's body: JSON is walked, anything else read as text."""
+    document: Any
+    if content_type == "application/json":
+        document = parse_json_body(raw)
+    else:
+        document = decode_text(raw, charset)
+    return links_in(document)
 
 
 # --- the card, its image, oEmbed ---------------------------------------------------------------
@@ -198,11 +206,17 @@ async def card(request: web.Request) -> web.Response:
 
 @routes.get("/v1/image")
 async def image(request: web.Request) -> web.Response:
-    """A card's image, fetched under the SSRF guard, for signed URLs only."""
+    """A card's image, fetched under the SSRF guard, for URLs this service signed for the
+    image proxy and that have not expired."""
     url = _url_param(request)
-    sig = request.query.get("sig", "")
-    if not request.app[SIGNER_KEY].verify(url, sig):
+    query = request.query
+    verdict = request.app[SIGNER_KEY].verify(url, query.get("exp", ""), query.get("sig", ""))
+    if verdict == "invalid":
         raise ApiError(403, "bad_signature", "the image URL is not signed by this service")
+    if verdict == "expired":
+        raise ApiError(
+            403, "signature_expired", "the image URL has expired: take a fresh one from the card"
+        )
     result = await request.app[FETCHER_KEY].fetch(url, purpose="image")
     mime = result.content_type
     if mime not in PROXY_IMAGE_TYPES:

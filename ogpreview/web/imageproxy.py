@@ -1,35 +1,72 @@
-"""Signed image-proxy URLs: the proxy fetches only URLs this service put in a card.
+"""Signed image-proxy URLs: the proxy fetches only card images this service handed out lately.
 
-``sig`` is the hex HMAC-SHA256 of the image URL under ``Settings.secret``, checked in
-constant time; without a valid one the proxy refuses before any fetch, so it is not an
-open proxy.
+A page chooses its own ``og:image``, so whoever makes a page can have any URL signed by
+previewing it: a signature alone would make the proxy a fetcher of anything for anyone,
+for ever. So each signature is bound to a purpose and an expiry: ``sig`` is the hex
+HMAC-SHA256 under ``Settings.secret`` of ``image|<exp>|<url>``, where ``exp`` (a query
+parameter too) is the Unix time after which the URL is refused. ``exp`` is rounded up to
+the hour, so the cards of one hour name one URL per image (cacheable by browsers and
+proxies). Signatures are checked in constant time, before any fetch.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import time
+from collections.abc import Callable
+from typing import Literal
 from urllib.parse import urlencode
 
-__all__ = ["IMAGE_PATH", "ImageSigner"]
+__all__ = ["IMAGE_PATH", "PURPOSE", "ImageSigner", "Verdict"]
 
 IMAGE_PATH = "/v1/image"
+#: What image-proxy signatures are for: no other signed value can stand in for one.
+PURPOSE = "image"
+#: Expiries are rounded up to a multiple of this (seconds).
+EXPIRY_STEP = 3600
+#: Digits an expiry may have (Unix seconds for the next millennia).
+MAX_EXPIRY_DIGITS = 12
+Verdict = Literal["valid", "invalid", "expired"]
 
 
 class ImageSigner:
-    """Signs and verifies image URLs with one secret."""
+    """Signs and verifies image URLs with one secret; signed URLs last ``ttl`` seconds (up
+    to an hour more, from rounding). ``clock`` is the time seam (Unix seconds)."""
 
-    def __init__(self, secret: str) -> None:
+    def __init__(
+        self, secret: str, *, ttl: float = 24 * 3600.0, clock: Callable[[], float] = time.time
+    ) -> None:
         if not secret:
             raise ValueError("the image-proxy secret must not be empty")
+        if ttl <= 0:
+            raise ValueError("the image-URL lifetime must be positive")
         self._key = secret.encode("utf-8")
+        self._ttl = ttl
+        self._clock = clock
 
-    def sign(self, url: str) -> str:
-        return hmac.new(self._key, url.encode("utf-8"), hashlib.sha256).hexdigest()
+    def sign(self, url: str, expires: int) -> str:
+        """The signature of ``url`` for the image proxy until ``expires`` (Unix time)."""
+        message = f"{PURPOSE}|{expires}|{url}".encode("utf-8", "surrogatepass")
+        return hmac.new(self._key, message, hashlib.sha256).hexdigest()
 
-    def verify(self, url: str, sig: str) -> bool:
-        return hmac.compare_digest(self.sign(url), sig.encode("ascii", "replace").decode())
+    def verify(self, url: str, expires: str, sig: str) -> Verdict:
+        """``valid`` for a signature this signer made and that has not expired,
+        ``expired`` for one it made whose time is up, ``invalid`` for anything else."""
+        if not (expires.isascii() and expires.isdigit() and len(expires) <= MAX_EXPIRY_DIGITS):
+            return "invalid"
+        given = sig.encode("ascii", "replace")
+        if not hmac.compare_digest(self.sign(url, int(expires)).encode("ascii"), given):
+            return "invalid"
+        return "valid" if self._clock() <= int(expires) else "expired"
+
+    def expiry(self) -> int:
+        """The expiry of a URL signed now: ``ttl`` from now, rounded up to the hour."""
+        at = self._clock() + self._ttl
+        return int(-(-at // EXPIRY_STEP) * EXPIRY_STEP)
 
     def proxy_path(self, url: str) -> str:
-        """The relative proxy URL (``/v1/image?url=...&sig=...``) for an image URL."""
-        return f"{IMAGE_PATH}?{urlencode({'url': url, 'sig': self.sign(url)})}"
+        """The relative proxy URL (``/v1/image?url=...&exp=...&sig=...``) for an image."""
+        expires = self.expiry()
+        query = urlencode({"url": url, "exp": expires, "sig": self.sign(url, expires)})
+        return f"{IMAGE_PATH}?{query}"

@@ -340,10 +340,18 @@ def openapi_document(base_url: str, settings: Settings) -> dict[str, Any]:
                     "parameters": [
                         _URL_PARAM,
                         {
+                            "name": "exp",
+                            "in": "query",
+                            "required": True,
+                            "description": "when the signed URL expires (Unix time), as put "
+                            "in card pages",
+                            "schema": {"type": "string", "pattern": "^[0-9]{1,12}$"},
+                        },
+                        {
                             "name": "sig",
                             "in": "query",
                             "required": True,
-                            "description": "hex HMAC-SHA256 of url, as put in card pages",
+                            "description": "hex HMAC-SHA256 of image|exp|url, as put in card pages",
                             "schema": {"type": "string"},
                         },
                     ],
@@ -353,7 +361,10 @@ def openapi_document(base_url: str, settings: Settings) -> dict[str, Any]:
                             "image/*",
                             {"type": "string", "format": "binary"},
                         ),
-                        "403": _error("bad signature (bad_signature)"),
+                        "403": _error(
+                            "not signed by this service (bad_signature), or expired "
+                            "(signature_expired)"
+                        ),
                         **fetching,
                     },
                 }

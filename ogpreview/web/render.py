@@ -12,6 +12,7 @@ import re
 from urllib.parse import urlsplit
 
 from ogpreview.card import Card
+from ogpreview.extraction.csscolor import css_color
 
 __all__ = [
     "CARD_CSP",
@@ -52,8 +53,6 @@ CARD_CSS = """
 .ogp-image img{display:block;width:96px;height:96px;object-fit:cover}
 """
 
-_COLOR = re.compile(r"#[0-9a-fA-F]{3,8}")
-
 
 def _text(value: str | None) -> str:
     return "" if value is None else html.escape(value, quote=True)
@@ -73,7 +72,9 @@ def card_fragment(card: Card, *, image_src: str | None) -> str:
     ``image_src`` is where the image is loaded from (the signed proxy URL); ``None``
     shows no image even when the card has one.
     """
-    accent = card.theme_color if card.theme_color and _COLOR.fullmatch(card.theme_color) else None
+    # (A card built by a library caller, or cached before colours were checked, may hold
+    # anything here: only a colour reaches the style attribute.)
+    accent = css_color(card.theme_color) if card.theme_color else None
     style = f' style="--ogp-accent:{accent}"' if accent else ""
     title = card.title or card.url
     parts = [

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import re
 import struct
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ogpreview import Card, Image, links_in
 from ogpreview.cachekey import cache_key, normalize_url
 from ogpreview.extraction.imagesize import image_size
+from ogpreview.extraction.links import _Scanner, _trim
 from ogpreview.extraction.oembed import endpoint_for, merge_oembed
 
 
@@ -133,3 +137,43 @@ def test_oembed_fills_gaps_and_page_values_win() -> None:
 def test_many_closing_brackets_are_trimmed() -> None:
     """A URL followed by 40,000 ")" is found once, without them (linear trimming)."""
     assert links_in("http://127.0.0.1/" + ")" * 40_000) == ["http://127.0.0.1/"]
+
+
+#: The pattern links were once found with (it backtracks: fine for a few dozen characters,
+#: hours for a megabyte of unclosed links). The scanner must read links exactly as it did.
+_REFERENCE = re.compile(
+    r"\[[^\]\n]{0,500}\]\(\s*<?(?P<md>https?://[^\s)>]+)>?(?:\s+\"[^\"]*\")?\s*\)"
+    r"|<(?P<auto>https?://[^\s<>]+)>"
+    r"|(?P<bare>https?://[^\s<>\"'`{}|\\^\[\]]{1,4096})",
+    re.IGNORECASE,
+)
+_PIECES = [
+    "[", "]", "(", ")", "<", ">", "http://", "HTTPS://", "hTtP://", "a", "b.c", " ", "\n",
+    "\t", '"', "'", "\u00a0", "\u3000", ".", "](", "[x](", "[a](http://q", ' "t"', "\\", "|",
+]  # fmt: skip
+
+
+def _reference_links(text: str) -> list[str]:
+    found = []
+    for match in _REFERENCE.finditer(text):
+        url = match.group("md") or match.group("auto")
+        found.append(url if url else _trim(match.group("bare")))
+    return found
+
+
+@settings(max_examples=3000)
+@given(st.lists(st.sampled_from(_PIECES), max_size=40).map("".join))
+def test_scanner_reads_links_as_the_reference_pattern(text: str) -> None:
+    """Markdown links, autolinks and bare links start and end where the (backtracking)
+    reference pattern says, in the same order."""
+    assert list(_Scanner(text).links()) == _reference_links(text)
+
+
+@pytest.mark.parametrize(
+    ("length", "links"),
+    [(499, ["http://a.test/{x}"]), (500, ["http://a.test/{x}"]), (501, ["http://a.test/"])],
+)
+def test_link_text_of_at_most_500_characters(length: int, links: list[str]) -> None:
+    """A Markdown link text is read up to 500 characters; after a longer one the target is
+    only a bare link (which ends at "{")."""
+    assert links_in("[" + "y" * length + "](http://a.test/{x})") == links

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import html
 import json
 import logging
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from aiohttp.test_utils import TestClient
 
 from tests.servers import FILE_LINKS
-from tests.service import BASE, api, served, sig
+from tests.service import BASE, api, served, signed
 from tests.web_origin import SITE, SiteOrigin, normal_card
 
 
@@ -277,10 +279,13 @@ async def test_card_html_escapes_and_proxies_image(
     assert response.headers["Content-Security-Policy"].startswith("default-src 'none'")
     assert "<script>" not in page and "<img src=x" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &quot;quoted&quot;" in page
-    from urllib.parse import urlencode
-
-    proxied = "/v1/image?" + urlencode({"url": image_url, "sig": sig(image_url)})
-    assert f'src="{proxied.replace("&", "&amp;")}"' in page
+    src = html.unescape(page.split('<img src="', 1)[1].split('"', 1)[0])
+    proxied = await client.get(src)
+    assert (urlsplit(src).path, proxied.status, await proxied.read()) == (
+        "/v1/image",
+        200,
+        (SITE / "card-photo.png").read_bytes(),
+    )
     assert f'src="{image_url}"' not in page
 
 
@@ -303,7 +308,7 @@ async def test_image_proxy_serves_signed_image(
 ) -> None:
     """A signed image URL is fetched and served with cacheable, nosniff headers."""
     url = origin.url("/card-photo.png")
-    response = await client.get("/v1/image", params={"url": url, "sig": sig(url)})
+    response = await client.get("/v1/image", params=signed(url))
     assert response.status == 200
     assert await response.read() == (SITE / "card-photo.png").read_bytes()
     assert (
@@ -318,7 +323,7 @@ async def test_image_proxy_refuses_bad_signature(
 ) -> None:
     """An unsigned URL is refused with 403 before any fetch: not an open proxy."""
     url = origin.url("/card-photo.png")
-    response = await client.get("/v1/image", params={"url": url, "sig": sig(url + "x")})
+    response = await client.get("/v1/image", params={**signed(url + "x"), "url": url})
     assert response.status == 403
     assert (await response.json())["error"]["code"] == "bad_signature"
     assert sum(origin.hits.values()) == 0
@@ -327,7 +332,7 @@ async def test_image_proxy_refuses_bad_signature(
 async def test_image_proxy_refuses_svg(client: TestClient[Any, Any], origin: SiteOrigin) -> None:
     """SVG (it can carry script) is not served by the proxy."""
     url = origin.url("/image.svg")
-    response = await client.get("/v1/image", params={"url": url, "sig": sig(url)})
+    response = await client.get("/v1/image", params=signed(url))
     assert response.status == 502
     assert await response.json() == {
         "error": {
@@ -342,7 +347,7 @@ async def test_image_proxy_refuses_non_image(
 ) -> None:
     """A signed URL that turns out to be HTML is not proxied."""
     url = origin.url("/card-normal.html")
-    response = await client.get("/v1/image", params={"url": url, "sig": sig(url)})
+    response = await client.get("/v1/image", params=signed(url))
     assert response.status == 502
     assert (await response.json())["error"]["code"] == "unsupported_content"
 
@@ -484,7 +489,7 @@ async def test_image_proxy_caps_size(origin: SiteOrigin) -> None:
     """An image over max_body_bytes is refused, not streamed through."""
     async with api(BASE.replace(max_body_bytes=100)) as client:
         url = origin.url("/card-photo.png")
-        response = await client.get("/v1/image", params={"url": url, "sig": sig(url)})
+        response = await client.get("/v1/image", params=signed(url))
         assert response.status == 502
         assert (await response.json())["error"]["code"] == "too_large"
 

@@ -54,10 +54,14 @@ def test_rate_limiter_off_at_zero() -> None:
 
 
 def test_signer_accepts_only_its_own_signatures() -> None:
-    """A signature verifies for its URL and secret only."""
-    signer = ImageSigner("k1")
-    sig = signer.sign("https://e.com/i.png")
-    assert signer.verify("https://e.com/i.png", sig)
-    assert not signer.verify("https://e.com/j.png", sig)
-    assert not ImageSigner("k2").verify("https://e.com/i.png", sig)
-    assert not signer.verify("https://e.com/i.png", "ü" + sig[1:])
+    """A signature verifies for its URL, expiry and secret only."""
+    signer = ImageSigner("k1", clock=lambda: 1000.0)
+    sig = signer.sign("https://e.com/i.png", 5000)
+    assert [
+        signer.verify("https://e.com/i.png", "5000", sig),
+        signer.verify("https://e.com/j.png", "5000", sig),
+        signer.verify("https://e.com/i.png", "5001", sig),
+        ImageSigner("k2", clock=lambda: 1000.0).verify("https://e.com/i.png", "5000", sig),
+        signer.verify("https://e.com/i.png", "5000", "ü" + sig[1:]),
+        signer.verify("https://e.com/i.png", "\u0665000", sig),
+    ] == ["valid", "invalid", "invalid", "invalid", "invalid", "invalid"]
