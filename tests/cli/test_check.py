@@ -121,7 +121,8 @@ def test_table_output_from_a_file(site: Site, tmp_path: Path, capsys: Any) -> No
 
 
 def test_jsonl_output_from_stdin(site: Site, monkeypatch: Any, capsys: Any) -> None:
-    """URLs on stdin give one JSON object per URL, in the documented shape."""
+    """URLs on stdin give one JSON object per URL, in the documented shape: where the URL
+    was read (index, source "-" and line), then the result."""
     stdin = io.StringIO(f"{site.url('/check-no-image.html')}\n{site.url('/missing.html')}\n")
     monkeypatch.setattr(sys, "stdin", stdin)
     code = main(["check", "--format", "jsonl", "--concurrency", "1", *FETCH])
@@ -132,6 +133,9 @@ def test_jsonl_output_from_stdin(site: Site, monkeypatch: Any, capsys: Any) -> N
         1,
         [
             {
+                "index": 0,
+                "source": "-",
+                "line": 1,
                 "url": site.url("/check-no-image.html"),
                 "final_url": site.url("/check-no-image.html"),
                 "verdict": "warning",
@@ -160,6 +164,9 @@ def test_jsonl_output_from_stdin(site: Site, monkeypatch: Any, capsys: Any) -> N
                 "elapsed_ms": 0,
             },
             {
+                "index": 1,
+                "source": "-",
+                "line": 2,
                 "url": site.url("/missing.html"),
                 "final_url": site.url("/missing.html"),
                 "verdict": "error",
@@ -179,7 +186,8 @@ def test_jsonl_output_from_stdin(site: Site, monkeypatch: Any, capsys: Any) -> N
 
 
 def test_csv_output(site: Site, tmp_path: Path, capsys: Any) -> None:
-    """CSV has a header and one row per URL with the findings' codes and messages."""
+    """CSV has a header and one row per URL with the findings' codes and messages, and
+    the input file and line the URL was read from."""
     urls = _urls(tmp_path, site.url("/check-inferred.html"))
     main(["check", urls, "--format", "csv", *FETCH])
     rows = list(csv.reader(io.StringIO(capsys.readouterr().out)))
@@ -197,6 +205,8 @@ def test_csv_output(site: Site, tmp_path: Path, capsys: Any) -> None:
             "description",
             "image",
             "site_name",
+            "source",
+            "line",
         ],
         [
             site.url("/check-inferred.html"),
@@ -214,6 +224,8 @@ def test_csv_output(site: Site, tmp_path: Path, capsys: Any) -> None:
             "A description from the plain meta tag.",
             site.url("/wide.png"),
             "127.0.0.1",
+            urls,
+            "1",
         ],
     ]
 
@@ -342,30 +354,29 @@ def test_unknown_format_is_a_usage_error(capsys: Any) -> None:
     assert (code, capsys.readouterr().err) == (
         2,
         "error: ogpreview check: argument --format: invalid choice: 'xml' "
-        "(choose from 'table', 'jsonl', 'csv')\n",
+        "(choose from 'table', 'jsonl', 'csv', 'junit', 'sarif', 'github', 'html')\n",
     )
 
 
-def test_input_without_urls_is_a_usage_error(tmp_path: Path, capsys: Any) -> None:
-    """A file holding only comments and blank lines: exit 2, "no URLs"."""
+def test_input_without_urls_passes_with_a_note(tmp_path: Path, capsys: Any) -> None:
+    """A file holding only comments and blank lines: exit 0, and a note that no link was
+    found on stderr (even with --quiet), nothing on stdout."""
     path = tmp_path / "empty.txt"
     path.write_text("# nothing here\n\n")
-    code = main(["check", str(path), *FETCH])
-    assert (code, capsys.readouterr().err.splitlines()[-1]) == (
-        2,
-        "error: check: no URLs in the input",
-    )
+    code = main(["check", str(path), "--quiet", *FETCH])
+    assert (code, capsys.readouterr()) == (0, ("", "note: check: no links found in the input\n"))
 
 
-def test_broken_json_without_urls_is_a_usage_error(tmp_path: Path, capsys: Any) -> None:
-    """An input with no URL in it (here broken JSON, read as text): exit 2, no traceback."""
+def test_broken_json_without_urls_passes_with_a_note(tmp_path: Path, capsys: Any) -> None:
+    """An input with no URL in it (here broken JSON, read as text): exit 0, a note, no
+    traceback."""
     path = tmp_path / "response.json"
     path.write_text('{"links": [')
     code = main(["check", str(path), "--quiet", *FETCH])
     err = capsys.readouterr().err
     assert (code, err.splitlines()[-1], "Traceback" in err) == (
-        2,
-        "error: check: no URLs in the input",
+        0,
+        "note: check: no links found in the input",
         False,
     )
 
