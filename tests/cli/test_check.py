@@ -13,9 +13,8 @@ import re
 import signal
 import subprocess
 import sys
-import threading
 from collections.abc import AsyncIterator, Iterator
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,7 +24,7 @@ import pytest
 from ogpreview import Previewer, Settings
 from ogpreview.cli import main
 from tests.conftest import ROOT
-from tests.servers import Listener, Site, raw_listener, running, site_server
+from tests.servers import Listener, Site, in_thread, raw_listener, running, site_server
 
 FETCH = ["--allow-network", "127.0.0.0/8", "--allow-port", "any"]
 #: Upper bound for a subprocess to answer (a hang guard, not a timing assertion).
@@ -49,38 +48,9 @@ async def _both() -> AsyncIterator[Servers]:
         yield Servers(site, silent)
 
 
-def _in_thread(factory: Any) -> Iterator[Any]:
-    """Run an async context manager in a thread with its own loop; yield its value."""
-    loop = asyncio.new_event_loop()
-    ready = threading.Event()
-    holder: dict[str, Any] = {}
-    stop = asyncio.Event()
-
-    async def serve() -> None:
-        manager: AbstractAsyncContextManager[Any] = factory()
-        async with manager as value:
-            holder["value"] = value
-            ready.set()
-            await stop.wait()
-            # Connections still being served end when their clients (gone by now) hang up.
-            others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
-            if others:
-                await asyncio.wait(others, timeout=PROCESS_DEADLINE)
-
-    thread = threading.Thread(target=loop.run_until_complete, args=(serve(),), daemon=True)
-    thread.start()
-    assert ready.wait(PROCESS_DEADLINE)
-    try:
-        yield holder["value"]
-    finally:
-        loop.call_soon_threadsafe(stop.set)
-        thread.join(PROCESS_DEADLINE)
-        loop.close()
-
-
 @pytest.fixture
 def servers() -> Iterator[Servers]:
-    yield from _in_thread(_both)
+    yield from in_thread(_both)
 
 
 @pytest.fixture
@@ -615,7 +585,7 @@ async def _odd_content_type(reader: asyncio.StreamReader, writer: asyncio.Stream
 @pytest.fixture
 def odd_type() -> Iterator[Listener]:
     """A server whose Content-Type holds bytes that are not UTF-8."""
-    yield from _in_thread(lambda: raw_listener(script=_odd_content_type))
+    yield from in_thread(lambda: raw_listener(script=_odd_content_type))
 
 
 @pytest.mark.parametrize("processes", ["1", "2"])
