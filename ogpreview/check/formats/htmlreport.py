@@ -44,24 +44,30 @@ PLACEHOLDER = (
 )
 _VERDICTS = ("error", "warning", "ok")
 _LABELS = {"error": "Errors", "warning": "Warnings", "ok": "OK"}
+_SHOWN = {
+    "info": "all findings shown",
+    "warning": "errors and warnings shown (--min-severity warning)",
+    "error": "errors only shown (--min-severity error)",
+}
+_COUNTED = {"error": ("error", "errors"), "warning": ("warning", "warnings"), "ok": ("ok", "ok")}
 
 PAGE_CSS = """
 body{margin:0;background:#f6f8fa;color:#1f2328;
   font:14px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans",sans-serif}
-header,main{max-width:960px;margin:0 auto;padding:16px 24px}
-header{background:#fff;border-bottom:1px solid #d0d7de;max-width:none}
-header>*{max-width:912px;margin-left:auto;margin-right:auto}
+main{max-width:912px;margin:0 auto;padding:16px 24px}
+header{background:#fff;border-bottom:1px solid #d0d7de;
+  padding:16px max(24px,calc((100% - 912px) / 2))}
 h1{font-size:20px;margin:0 0 4px}
-h2{font-size:15px;margin:16px auto 6px}
-.meta{color:#59636e;margin:0 auto 8px}
-.counts{display:flex;gap:8px;flex-wrap:wrap;margin:8px auto}
+h2{font-size:15px;margin:16px 0 6px}
+.meta{color:#59636e;margin:0 0 8px}
+.counts{display:flex;gap:8px;flex-wrap:wrap;margin:8px 0}
 .count{padding:4px 10px;border-radius:12px;font-weight:600}
 .c-ok,.v-ok .verdict{background:#dafbe1;color:#116329}
 .c-warning,.v-warning .verdict{background:#fff8c5;color:#7d4e00}
 .c-error,.v-error .verdict{background:#ffebe9;color:#a40e26}
 .note{background:#ddf4ff;border:1px solid #54aeff66;border-radius:6px;padding:6px 10px}
 .alert{background:#ffebe9;border:1px solid #ff818266;border-radius:6px;padding:6px 10px}
-table.top{border-collapse:collapse;margin:0 auto 8px}
+table.top{border-collapse:collapse;margin:0 0 8px}
 table.top td,table.top th{text-align:left;padding:2px 12px 2px 0;vertical-align:top}
 .filter{position:absolute;opacity:0;width:1px;height:1px;margin:0}
 .tabs{display:flex;gap:6px;margin:0 0 12px}
@@ -97,8 +103,8 @@ table.top td,table.top th{text-align:left;padding:2px 12px 2px 0;vertical-align:
 .sev{font-size:12px;font-weight:600;text-transform:uppercase;margin-right:4px}
 .msg{overflow-wrap:anywhere}
 .fix{display:block;color:#59636e;font-size:12px}
-code{font:12px ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;background:#eff2f5;
-  padding:0 4px;border-radius:4px}
+code{white-space:nowrap;font:12px ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;
+  background:#eff2f5;padding:0 4px;border-radius:4px}
 .empty{color:#59636e}
 """
 
@@ -201,9 +207,10 @@ class HtmlWriter(Writer):
         parts.append('<div class="counts">')
         for verdict in _VERDICTS:
             n = report.verdicts[verdict]
-            parts.append(f'<span class="count c-{verdict}">{n} {_e(_LABELS[verdict])}</span>')
+            word = _COUNTED[verdict][n != 1]
+            parts.append(f'<span class="count c-{verdict}">{n} {word}</span>')
         parts.append("</div>")
-        shown = [f"findings shown: {_e(run.filter.min_severity)} and more severe"]
+        shown = [_SHOWN[run.filter.min_severity]]
         if run.filter.ignore:
             codes = ", ".join(f"<code>{_e(c)}</code>" for c in sorted(run.filter.ignore))
             shown.append(f"ignored: {codes}")
