@@ -455,6 +455,47 @@ def test_progress_bar_on_a_terminal(site: Site, tmp_path: Path) -> None:
     )
 
 
+def test_progress_bar_knows_the_total_once_the_input_is_read(site: Site, tmp_path: Path) -> None:
+    """While the last link is still being checked, the bar shows done/total with the
+    duplicate left out ("2/3"), not "2/?"; the held link is let through only then."""
+    site.hold("/missing.html")
+    urls = _urls(
+        tmp_path,
+        site.url("/check-good.html"),
+        site.url("/check-good.html#again"),
+        site.url("/check-no-image.html"),
+        site.url("/missing.html"),
+    )
+    master, slave = pty.openpty()
+    released = False
+    try:
+        process = subprocess.Popen(
+            _command(urls, "--format", "jsonl", *FETCH),
+            stdout=subprocess.DEVNULL,
+            stderr=slave,
+            env={**_env(), "TERM": "xterm-256color", "COLUMNS": "120"},
+        )
+        os.close(slave)
+        screen = b""
+        while True:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:  # EIO: the terminal's other side is closed
+                break
+            if not chunk:
+                break
+            screen += chunk
+            if not released and b"2/3" in screen:
+                site.release("/missing.html")
+                released = True
+        code = process.wait(timeout=PROCESS_DEADLINE)
+    finally:
+        os.close(master)
+        if not released:  # the server would otherwise wait for it when it stops
+            site.release("/missing.html")
+    assert (released, code, b"2/?" in screen) == (True, 1, False)
+
+
 def test_ctrl_c_reports_what_was_done(servers: Servers, tmp_path: Path) -> None:
     """SIGINT while two links hang: the finished result is out, the summary says so, 130."""
     site, silent = servers.site, servers.silent
