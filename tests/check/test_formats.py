@@ -53,7 +53,7 @@ def test_xml_escaping_drops_what_xml_cannot_hold() -> None:
 
 def test_artifact_uris() -> None:
     """Relative paths stay relative (percent-encoded); absolute ones are file: URIs."""
-    assert (artifact_uri("docs/my api.yaml"), artifact_uri("/srv/p/openapi.json")) == (
+    assert (artifact_uri("./docs/my api.yaml"), artifact_uri("/srv/p/openapi.json")) == (
         "docs/my%20api.yaml",
         "file:///srv/p/openapi.json",
     )

@@ -13,6 +13,7 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -24,9 +25,13 @@ import pytest
 from ogpreview import Previewer, Settings
 from ogpreview.cli import main
 from tests.conftest import ROOT
+from tests.schemas import sarif_errors
 from tests.servers import Listener, Site, in_thread, raw_listener, running, site_server
 
 FETCH = ["--allow-network", "127.0.0.0/8", "--allow-port", "any"]
+SARIF_SCHEMA = json.loads(
+    (ROOT / "tests" / "data" / "sarif" / "sarif-schema-2.1.0.json").read_text()
+)
 #: Upper bound for a subprocess to answer (a hang guard, not a timing assertion).
 PROCESS_DEADLINE = 30.0
 
@@ -530,6 +535,66 @@ def test_ctrl_c_reports_what_was_done(servers: Servers, tmp_path: Path) -> None:
         "most common findings:\n"
         "         1  warning  no_image\n",
     )
+
+
+def test_ctrl_c_with_an_ordered_format(servers: Servers, tmp_path: Path) -> None:
+    """SIGINT while a link hangs, in the table format: the links before it are out in
+    order, the one after it that finished too, then 130 and the summary."""
+    site, silent = servers.site, servers.silent
+    urls = _urls(tmp_path, site.url("/check-no-image.html"), silent.url("/one"))
+    with subprocess.Popen(
+        _command(urls, *FETCH),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=_env(),
+    ) as process:
+        assert process.stdout is not None and process.stderr is not None
+        first = process.stdout.readline()  # the first link is done; the second hangs
+        process.send_signal(signal.SIGINT)
+        rest = process.stdout.read()
+        code = process.wait(timeout=PROCESS_DEADLINE)
+        err = process.stderr.read()
+    assert (code, _timeless(first + rest), err.splitlines()[0]) == (
+        130,
+        f"WARNING  200 N ms  {site.url('/check-no-image.html')}\n"
+        "    warning  no_image: no image: the card is text only\n",
+        "interrupted: stopped after 1 URL",
+    )
+
+
+def test_ctrl_c_still_writes_a_whole_document(tmp_path: Path) -> None:
+    """SIGINT while the only link hangs, in the SARIF format: the log is still whole, valid
+    SARIF 2.1.0, and says that the run did not finish."""
+    connected = threading.Event()
+
+    async def hang(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        connected.set()
+        await reader.read()
+
+    listeners = in_thread(lambda: raw_listener(script=hang))
+    listener = next(listeners)
+    try:
+        urls = _urls(tmp_path, listener.url("/hangs"))
+        with subprocess.Popen(
+            _command(urls, "--format", "sarif", "--quiet", *FETCH),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+            env=_env(),
+        ) as process:
+            assert connected.wait(PROCESS_DEADLINE)  # the check is running
+            process.send_signal(signal.SIGINT)
+            out, _ = process.communicate(timeout=PROCESS_DEADLINE)
+    finally:
+        listeners.close()
+    doc = json.loads(out)
+    assert (
+        process.returncode,
+        sarif_errors(doc),
+        doc["runs"][0]["invocations"][0]["executionSuccessful"],
+        doc["runs"][0]["results"],
+    ) == (130, [], False, [])
 
 
 def test_lone_surrogate_in_a_page_is_reported_not_fatal(

@@ -13,7 +13,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import lxml.etree
 import lxml.html
 import pytest
@@ -22,12 +21,10 @@ from ogpreview.check.checker import FINDINGS
 from ogpreview.check.formats.htmlreport import HTML_CSP, PLACEHOLDER
 from ogpreview.check.help import FINDING_HELP
 from ogpreview.cli import main
+from tests.schemas import JUNIT_XSD, sarif_errors
 from tests.servers import Site, in_thread, site_server
 
 FETCH = ["--allow-network", "127.0.0.0/8", "--allow-port", "any"]
-DATA = Path(__file__).resolve().parent.parent / "data"
-SARIF_SCHEMA = json.loads((DATA / "sarif" / "sarif-schema-2.1.0.json").read_text())
-JUNIT_XSD = lxml.etree.XMLSchema(lxml.etree.parse(str(DATA / "junit" / "junit-10.xsd")))
 #: The input: (line, path) of each link; line 3 is a comment, line 6 a duplicate of line 1.
 LINKS = [
     (1, "/check-good.html"),
@@ -215,18 +212,11 @@ def test_junit_without_links_is_an_empty_valid_report(tmp_path: Path, capsys: An
 # --- SARIF ---------------------------------------------------------------------------
 
 
-def _sarif_errors(doc: Any) -> list[str]:
-    validator = jsonschema.Draft4Validator(
-        SARIF_SCHEMA, format_checker=jsonschema.Draft4Validator.FORMAT_CHECKER
-    )
-    return [error.message for error in validator.iter_errors(doc)]
-
-
 def test_sarif_report_is_valid(site: Site, urls: str, capsys: Any) -> None:
     """The SARIF log validates against the SARIF 2.1.0 schema."""
     code, out = _run(capsys, urls, "--format", "sarif")
     doc = json.loads(out)
-    assert (code, doc["version"], _sarif_errors(doc)) == (1, "2.1.0", [])
+    assert (code, doc["version"], sarif_errors(doc)) == (1, "2.1.0", [])
 
 
 def test_sarif_schema_check_can_fail(site: Site, urls: str, capsys: Any) -> None:
@@ -234,7 +224,7 @@ def test_sarif_schema_check_can_fail(site: Site, urls: str, capsys: Any) -> None
     _, out = _run(capsys, urls, "--format", "sarif")
     doc = json.loads(out)
     doc["runs"][0]["results"][0]["level"] = "info"
-    assert _sarif_errors(doc) != []
+    assert sarif_errors(doc) != []
 
 
 def test_sarif_rules_carry_each_codes_help(site: Site, urls: str, capsys: Any) -> None:
@@ -283,7 +273,7 @@ def test_sarif_from_stdin_has_no_location(site: Site, monkeypatch: Any, capsys: 
     monkeypatch.setattr(sys, "stdin", io.StringIO(site.url("/missing.html") + "\n"))
     _, out = _run(capsys, "--format", "sarif")
     doc = json.loads(out)
-    assert ([r["locations"] for r in doc["runs"][0]["results"]], _sarif_errors(doc)) == ([[]], [])
+    assert ([r["locations"] for r in doc["runs"][0]["results"]], sarif_errors(doc)) == ([[]], [])
 
 
 # --- GitHub annotations ----------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TextIO
@@ -16,7 +16,16 @@ from ogpreview.check.filters import FindingFilter
 from ogpreview.check.inputs import STDIN, InputUrl
 from ogpreview.check.summary import Report
 
-__all__ = ["Checked", "InputOrder", "Run", "Spool", "Writer", "artifact_uri", "display_source"]
+__all__ = [
+    "Checked",
+    "InputOrder",
+    "Run",
+    "Spool",
+    "Writer",
+    "artifact_uri",
+    "display_source",
+    "file_path",
+]
 
 #: A document's body is kept in memory up to this size, then in a temporary file.
 SPOOL_MEMORY_BYTES = 8 * 1024 * 1024
@@ -68,13 +77,19 @@ def display_source(source: str) -> str:
     return "standard input" if source == STDIN else source
 
 
+def file_path(source: str) -> str:
+    """An input file's path as CI tools match it against the repository: relative paths
+    stay relative (to where the command ran, the repository root in CI), ``./`` dropped."""
+    return Path(source).as_posix()
+
+
 def artifact_uri(source: str) -> str:
-    """An input file as a URI reference: relative paths stay relative (to where the
-    command ran, the repository root in CI), absolute ones become ``file:`` URIs."""
+    """An input file as a URI reference: relative paths stay relative (see
+    :func:`file_path`), absolute ones become ``file:`` URIs."""
     path = Path(source)
     if path.is_absolute():
         return path.as_uri()
-    return quote(path.as_posix(), safe="/-._~!$&'()*+,;=:@")
+    return quote(file_path(source), safe="/-._~!$&'()*+,;=:@")
 
 
 class Writer:
@@ -143,7 +158,3 @@ class Spool:
         self._file.seek(0)
         shutil.copyfileobj(self._file, out)
         self._file.close()
-
-    def lines(self) -> Iterator[str]:
-        self._file.seek(0)
-        yield from self._file

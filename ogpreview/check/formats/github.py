@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TextIO
 
-from ogpreview.check.formats.base import Checked, Writer
+from ogpreview.check.formats.base import Checked, Writer, file_path
 
 __all__ = ["GithubWriter", "escape_data", "escape_property"]
 
@@ -36,7 +36,7 @@ class GithubWriter(Writer):
         for finding in result.findings:
             properties = []
             if checked.in_file:
-                properties.append(f"file={escape_property(checked.source)}")
+                properties.append(f"file={escape_property(file_path(checked.source))}")
                 if checked.line is not None:
                     properties.append(f"line={checked.line}")
             properties.append(f"title={escape_property(f'ogpreview {finding.code}')}")
