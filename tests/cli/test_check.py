@@ -14,7 +14,7 @@ import signal
 import subprocess
 import sys
 import threading
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -428,19 +428,19 @@ def test_plain_output_without_a_terminal(site: Site, tmp_path: Path) -> None:
     )
 
 
-def test_progress_bar_on_a_terminal(site: Site, tmp_path: Path) -> None:
-    """With stderr on a terminal, rich draws the progress and styles the summary."""
-    urls = _urls(tmp_path, site.url("/check-good.html"))
+def _on_a_terminal(args: list[str], seen: Callable[[bytes], None]) -> tuple[int, bytes]:
+    """Run ``ogpreview check ARGS`` with stderr on a terminal (stdout discarded); ``seen``
+    gets the screen so far after each read. The exit status and the whole screen."""
     master, slave = pty.openpty()
     try:
         process = subprocess.Popen(
-            _command(urls, "--format", "jsonl", *FETCH),
+            _command(*args),
             stdout=subprocess.DEVNULL,
             stderr=slave,
             env={**_env(), "TERM": "xterm-256color", "COLUMNS": "120"},
         )
         os.close(slave)
-        chunks: list[bytes] = []
+        screen = b""
         while True:
             try:
                 chunk = os.read(master, 65536)
@@ -448,12 +448,20 @@ def test_progress_bar_on_a_terminal(site: Site, tmp_path: Path) -> None:
                 break
             if not chunk:
                 break
-            chunks.append(chunk)
+            screen += chunk
+            seen(screen)
         code = process.wait(timeout=PROCESS_DEADLINE)
     finally:
         os.close(master)
-    screen = b"".join(chunks).decode("utf-8", "replace")
-    assert (code, "\x1b[" in screen, "checked 1 URL: 1 ok, 0 warning, 0 error" in screen) == (
+    return code, screen
+
+
+def test_progress_bar_on_a_terminal(site: Site, tmp_path: Path) -> None:
+    """With stderr on a terminal, rich draws the progress and styles the summary."""
+    urls = _urls(tmp_path, site.url("/check-good.html"))
+    code, screen = _on_a_terminal([urls, "--format", "jsonl", *FETCH], lambda _: None)
+    text = screen.decode("utf-8", "replace")
+    assert (code, "\x1b[" in text, "checked 1 URL: 1 ok, 0 warning, 0 error" in text) == (
         0,
         True,
         True,
@@ -471,34 +479,38 @@ def test_progress_bar_knows_the_total_once_the_input_is_read(site: Site, tmp_pat
         site.url("/check-no-image.html"),
         site.url("/missing.html"),
     )
-    master, slave = pty.openpty()
-    released = False
+    released: list[bool] = []
+
+    def seen(screen: bytes) -> None:
+        if not released and b"2/3" in screen:
+            site.release("/missing.html")
+            released.append(True)
+
     try:
-        process = subprocess.Popen(
-            _command(urls, "--format", "jsonl", *FETCH),
-            stdout=subprocess.DEVNULL,
-            stderr=slave,
-            env={**_env(), "TERM": "xterm-256color", "COLUMNS": "120"},
-        )
-        os.close(slave)
-        screen = b""
-        while True:
-            try:
-                chunk = os.read(master, 65536)
-            except OSError:  # EIO: the terminal's other side is closed
-                break
-            if not chunk:
-                break
-            screen += chunk
-            if not released and b"2/3" in screen:
-                site.release("/missing.html")
-                released = True
-        code = process.wait(timeout=PROCESS_DEADLINE)
+        code, screen = _on_a_terminal([urls, "--format", "jsonl", *FETCH], seen)
     finally:
-        os.close(master)
         if not released:  # the server would otherwise wait for it when it stops
             site.release("/missing.html")
-    assert (released, code, b"2/?" in screen) == (True, 1, False)
+    assert (released, code, b"2/?" in screen) == ([True], 1, False)
+
+
+def _interrupt_after_a_line(*args: str) -> tuple[int, str, str, str]:
+    """Run ``ogpreview check ARGS``, send SIGINT once its first line is out: the exit
+    status, that line, the rest of stdout and stderr."""
+    with subprocess.Popen(
+        _command(*args, *FETCH),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=_env(),
+    ) as process:
+        assert process.stdout is not None and process.stderr is not None
+        first = process.stdout.readline()
+        process.send_signal(signal.SIGINT)
+        rest = process.stdout.read()
+        code = process.wait(timeout=PROCESS_DEADLINE)
+        err = process.stderr.read()
+    return code, first, rest, err
 
 
 def test_ctrl_c_reports_what_was_done(servers: Servers, tmp_path: Path) -> None:
@@ -510,19 +522,8 @@ def test_ctrl_c_reports_what_was_done(servers: Servers, tmp_path: Path) -> None:
         silent.url("/one"),
         silent.url("/two"),
     )
-    with subprocess.Popen(
-        _command(urls, "--format", "jsonl", "--per-host", "2", *FETCH),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=_env(),
-    ) as process:
-        assert process.stdout is not None and process.stderr is not None
-        first = process.stdout.readline()  # the page finished; the two others are in flight
-        process.send_signal(signal.SIGINT)
-        rest = process.stdout.read()
-        code = process.wait(timeout=PROCESS_DEADLINE)
-        err = process.stderr.read()
+    # Once the page's line is out, the two others are in flight.
+    code, first, rest, err = _interrupt_after_a_line(urls, "--format", "jsonl", "--per-host", "2")
     host = f"127.0.0.1:{site.port}"
     assert (code, json.loads(first)["verdict"], rest, _timeless(err)) == (
         130,
@@ -538,23 +539,11 @@ def test_ctrl_c_reports_what_was_done(servers: Servers, tmp_path: Path) -> None:
 
 
 def test_ctrl_c_with_an_ordered_format(servers: Servers, tmp_path: Path) -> None:
-    """SIGINT while a link hangs, in the table format: the links before it are out in
-    order, the one after it that finished too, then 130 and the summary."""
+    """SIGINT while the second link hangs, in the table format: the first link is out
+    (its finding included), then 130 and the summary."""
     site, silent = servers.site, servers.silent
     urls = _urls(tmp_path, site.url("/check-no-image.html"), silent.url("/one"))
-    with subprocess.Popen(
-        _command(urls, *FETCH),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=_env(),
-    ) as process:
-        assert process.stdout is not None and process.stderr is not None
-        first = process.stdout.readline()  # the first link is done; the second hangs
-        process.send_signal(signal.SIGINT)
-        rest = process.stdout.read()
-        code = process.wait(timeout=PROCESS_DEADLINE)
-        err = process.stderr.read()
+    code, first, rest, err = _interrupt_after_a_line(urls)
     assert (code, _timeless(first + rest), err.splitlines()[0]) == (
         130,
         f"WARNING  200 N ms  {site.url('/check-no-image.html')}\n"
