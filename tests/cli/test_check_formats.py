@@ -407,3 +407,50 @@ def test_html_report_escapes_what_pages_say(site: Site, tmp_path: Path, capsys: 
         [],
         [],
     )
+
+
+def test_plugin_files_are_located_in_sarif_and_junit(
+    site: Site, tmp_path: Path, monkeypatch: Any, capsys: Any
+) -> None:
+    """The README's CI case: an OpenAPI file and a response sample. SARIF points at the
+    line of each link in its own file; JUnit has a suite per file."""
+    monkeypatch.chdir(tmp_path)
+    Path("samples").mkdir()
+    Path("openapi.yaml").write_text(
+        "openapi: 3.0.0\n"
+        "servers:\n"
+        f"  - url: {site.url('/')}\n"
+        "info:\n"
+        "  title: Plugin\n"
+        f"  termsOfService: {site.url('/missing.html')}\n"
+    )
+    Path("samples/search.json").write_text(
+        '{"results": [\n'
+        f'  {{"title": "A", "link": "{site.url("/check-good.html")}"}},\n'
+        f'  {{"title": "B", "summary": "see [it]({site.url("/check-no-image.html")})"}}\n'
+        "]}\n"
+    )
+    _, sarif = _run(capsys, "openapi.yaml", "samples/search.json", "--format", "sarif")
+    _, junit = _run(capsys, "openapi.yaml", "samples/search.json", "--format", "junit")
+    located = [
+        (
+            r["ruleId"],
+            r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+            r["locations"][0]["physicalLocation"]["region"]["startLine"],
+        )
+        for r in json.loads(sarif)["runs"][0]["results"]
+    ]
+    suites = [
+        (suite.get("name"), [case.get("name") for case in suite.iter("testcase")])
+        for suite in lxml.etree.fromstring(junit.encode()).iter("testsuite")
+    ]
+    assert (located, suites) == (
+        [("http_status", "openapi.yaml", 6), ("no_image", "samples/search.json", 3)],
+        [
+            ("openapi.yaml", [site.url("/missing.html")]),
+            (
+                "samples/search.json",
+                [site.url("/check-good.html"), site.url("/check-no-image.html")],
+            ),
+        ],
+    )
