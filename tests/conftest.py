@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from tests.servers import Site, site_server
 from tests.web_origin import SiteOrigin, site_origin
@@ -18,6 +19,11 @@ FIXTURES = ROOT / "fixtures"
 CORPUS = Path(os.environ.get("OGPREVIEW_TEST_CORPUS") or ROOT.parent / "shared" / "corpus")
 REDIS_URL = os.environ.get("OGPREVIEW_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 IN_CI = os.environ.get("CI", "").lower() == "true"
+
+# Property tests assert what holds, never how fast: no per-example deadline (a loaded CI
+# machine would turn one slow example into a failure).
+hypothesis_settings.register_profile("ogpreview", deadline=None)
+hypothesis_settings.load_profile("ogpreview")
 
 
 @pytest.fixture

@@ -8,11 +8,13 @@ from __future__ import annotations
 import asyncio
 import gzip
 import os
+import threading
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import brotli
 from aiohttp import web
@@ -26,6 +28,7 @@ PNG_1X1 = bytes.fromhex(
     "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
 )
 BOMB_UNCOMPRESSED = 64 * 1024 * 1024
+T = TypeVar("T")
 
 
 @dataclass
@@ -316,17 +319,67 @@ class Site:
     status: dict[str, int] = field(default_factory=dict)
     #: Seconds each request waits before answering (to make callers overlap).
     delay: float = 0.0
-    #: Paths whose requests wait for ``release``; ``held`` is set when one arrives.
-    hold: set[str] = field(default_factory=set)
-    held: asyncio.Event = field(default_factory=asyncio.Event)
-    release: asyncio.Event = field(default_factory=asyncio.Event)
     #: Paths answering with these statuses first, one per request (503 once, then the file).
     script: dict[str, list[int]] = field(default_factory=dict)
     #: Extra files a test serves: path -> (body, Content-Type).
     files: dict[str, tuple[bytes, str]] = field(default_factory=dict)
+    #: Paths whose answer waits until this many requests for other paths were answered.
+    after: dict[str, int] = field(default_factory=dict)
+    #: Paths whose answer waits until a test calls :meth:`release` for them.
+    gates: dict[str, asyncio.Event] = field(default_factory=dict)
+    #: The paths answered, in the order their answers were made.
+    answered: list[str] = field(default_factory=list)
+    _changed: asyncio.Condition = field(default_factory=asyncio.Condition)
+    _loop: asyncio.AbstractEventLoop | None = None
+    #: Set when a request for a held path (see :meth:`hold`) has arrived.
+    held: asyncio.Event = field(default_factory=asyncio.Event)
 
     def url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.port}{path}"
+
+    def hold(self, path: str) -> None:
+        """Hold the answers to ``path`` until :meth:`release`."""
+        self.gates[path] = asyncio.Event()
+
+    def release(self, path: str) -> None:
+        """Let ``path`` be answered (from any thread)."""
+        assert self._loop is not None
+        self._loop.call_soon_threadsafe(self.gates[path].set)
+
+    async def _wait_turn(self, path: str) -> None:
+        gate = self.gates.get(path)
+        if gate is not None:
+            self.held.set()
+            await gate.wait()
+        others = self.after.get(path)
+        if others is not None:
+            async with self._changed:
+                await self._changed.wait_for(
+                    lambda: sum(1 for p in self.answered if p != path) >= others
+                )
+
+    async def _answered(self, path: str) -> None:
+        self.answered.append(path)
+        async with self._changed:
+            self._changed.notify_all()
+
+
+def _site_response(path: str, site: Site) -> web.Response:
+    extra = site.headers.get(path, {})
+    if path in site.status:
+        return web.Response(status=site.status[path], text="error", headers=extra)
+    if site.script.get(path):
+        return web.Response(status=site.script[path].pop(0), text="not now", headers=extra)
+    if path in site.files:
+        body, content_type = site.files[path]
+        return web.Response(body=body, headers={"Content-Type": content_type, **extra})
+    if path == "/bytes.bin":
+        return web.Response(body=b"\0" * 64, content_type="application/octet-stream")
+    file = SITE / path.lstrip("/")
+    if not file.is_file() or SITE not in file.resolve().parents:
+        return web.Response(status=404, text="not found")
+    content_type = _SITE_TYPES.get(file.suffix, "application/octet-stream")
+    return web.Response(body=file.read_bytes(), headers={"Content-Type": content_type, **extra})
 
 
 @asynccontextmanager
@@ -338,27 +391,15 @@ async def site_server() -> AsyncIterator[Site]:
     async def handle(request: web.Request) -> web.StreamResponse:
         path = request.path
         site.hits[path] += 1
-        if path in site.hold:
-            site.held.set()
-            await site.release.wait()
         if site.delay:
             await asyncio.sleep(site.delay)
-        extra = site.headers.get(path, {})
-        if path in site.status:
-            return web.Response(status=site.status[path], text="error", headers=extra)
-        if site.script.get(path):
-            return web.Response(status=site.script[path].pop(0), text="not now", headers=extra)
-        if path in site.files:
-            body, content_type = site.files[path]
-            return web.Response(body=body, headers={"Content-Type": content_type, **extra})
-        if path == "/bytes.bin":
-            return web.Response(body=b"\0" * 64, content_type="application/octet-stream")
-        file = SITE / path.lstrip("/")
-        if not file.is_file() or SITE not in file.resolve().parents:
-            return web.Response(status=404, text="not found")
-        content_type = _SITE_TYPES.get(file.suffix, "application/octet-stream")
-        return web.Response(body=file.read_bytes(), headers={"Content-Type": content_type, **extra})
+        await site._wait_turn(path)
+        try:
+            return _site_response(path, site)
+        finally:
+            await site._answered(path)
 
+    site._loop = asyncio.get_running_loop()
     app = web.Application()
     app.router.add_get("/{tail:.*}", handle)
     runner = web.AppRunner(app, access_log=None)
@@ -383,3 +424,36 @@ def running(pids: list[int]) -> list[int]:
         except ProcessLookupError:
             pass
     return alive
+
+
+#: Upper bound for a server thread to start or stop (a hang guard, not a timing assertion).
+THREAD_DEADLINE = 30.0
+
+
+def in_thread(factory: Callable[[], AbstractAsyncContextManager[T]]) -> Iterator[T]:
+    """Run an async context manager (a server) in a thread with its own loop, for code
+    that runs its own event loop (the CLI); yield its value."""
+    loop = asyncio.new_event_loop()
+    ready = threading.Event()
+    holder: dict[str, T] = {}
+    stop = asyncio.Event()
+
+    async def serve() -> None:
+        async with factory() as value:
+            holder["value"] = value
+            ready.set()
+            await stop.wait()
+            # Connections still being served end when their clients (gone by now) hang up.
+            others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            if others:
+                await asyncio.wait(others, timeout=THREAD_DEADLINE)
+
+    thread = threading.Thread(target=loop.run_until_complete, args=(serve(),), daemon=True)
+    thread.start()
+    assert ready.wait(THREAD_DEADLINE)
+    try:
+        yield holder["value"]
+    finally:
+        loop.call_soon_threadsafe(stop.set)
+        thread.join(THREAD_DEADLINE)
+        loop.close()

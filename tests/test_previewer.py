@@ -100,13 +100,13 @@ async def test_one_caller_giving_up_leaves_the_fetch_to_the_others(
 ) -> None:
     """Of two callers waiting on one fetch, the one cancelled does not stop it: the
     other gets the card, from the one request made."""
-    site.hold.add("/plain.html")
+    site.hold("/plain.html")
     first = asyncio.ensure_future(previewer.preview(site.url("/plain.html")))
     second = asyncio.ensure_future(previewer.preview(site.url("/plain.html")))
     await site.held.wait()  # the one fetch is at the site; both callers wait on it
     first.cancel()
     await asyncio.wait([first])
-    site.release.set()
+    site.release("/plain.html")
     card = await second
     assert (first.cancelled(), card.url, site.hits["/plain.html"]) == (
         True,

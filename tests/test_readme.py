@@ -10,12 +10,18 @@ from __future__ import annotations
 import asyncio
 import os
 import re
+import shlex
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
+from ogpreview.check.checker import FINDINGS
+from ogpreview.check.config import CheckConfig, load_config
+from ogpreview.check.help import FINDING_HELP
+from ogpreview.cli import build_parser
 from tests.conftest import ROOT
 from tests.servers import Site
 
@@ -130,3 +136,54 @@ def test_corpus_location_follows_the_environment(tmp_path: Path) -> None:
         check=True,
     )
     assert out.stdout.strip() == str(tmp_path)
+
+
+def _block(lang: str, containing: str) -> str:
+    blocks = [body for kind, body in _BLOCK.findall(README) if kind == lang and containing in body]
+    assert len(blocks) == 1, f"one ```{lang} block with {containing!r}"
+    return blocks[0]
+
+
+def test_findings_table_matches_the_checker() -> None:
+    """The README's table of findings lists every code, its severity and the meaning the
+    reports (SARIF rules, the HTML page) give, in the checker's order."""
+    rows = re.findall(r"^\| `(\w+)` \| (\w+) \| (.+) \|$", README, re.M)
+    assert rows == [(code, sev, FINDING_HELP[code].summary) for code, sev in FINDINGS.items()]
+
+
+def test_ci_workflow_runs_a_valid_check_and_uploads_its_report() -> None:
+    """The GitHub Actions example: its check step is a valid ``ogpreview check`` command
+    writing SARIF to the file that the upload-sarif step uploads."""
+    workflow = yaml.safe_load(_block("yaml", "upload-sarif"))
+    steps = workflow["jobs"]["previews"]["steps"]
+    run = next(s["run"] for s in steps if "ogpreview check" in s.get("run", ""))
+    words = shlex.split(run)
+    command, target = words[: words.index(">")], words[words.index(">") + 1]
+    args = build_parser().parse_args(command[1:])
+    upload = next(s for s in steps if str(s.get("uses", "")).startswith("github/codeql-action/"))
+    assert (
+        args.command,
+        args.format,
+        args.files,
+        upload["uses"],
+        upload["with"]["sarif_file"],
+    ) == (
+        "check",
+        "sarif",
+        ["openapi.yaml", "samples/*.json"],
+        "github/codeql-action/upload-sarif@v3",
+        target,
+    )
+
+
+def test_config_example_is_a_valid_config(tmp_path: Path) -> None:
+    """The README's [tool.ogpreview.check] example is accepted as it stands."""
+    path = tmp_path / "pyproject.toml"
+    path.write_text(_block("toml", "[tool.ogpreview.check]"))
+    assert load_config(path) == CheckConfig(
+        path=path,
+        min_severity="warning",
+        ignore=("og_url_mismatch",),
+        fail_on="error",
+        slow_ms=3000.0,
+    )

@@ -1,2 +1,4 @@
 """Checking links as a sharing debugger would: findings, the checker, its stream and
-worker pool, the inputs ``ogpreview check`` reads, and batch jobs (``jobs``)."""
+worker pool, the inputs ``ogpreview check`` reads (and where each link is in them), which
+findings a report shows (``filters``, ``config``), the report formats (``formats``), and
+batch jobs (``jobs``)."""

@@ -27,7 +27,7 @@ from collections.abc import (
     Mapping,
 )
 from dataclasses import dataclass
-from typing import Any, Literal, cast
+from typing import Any, Literal, TypeVar, cast
 from urllib.parse import urlsplit
 
 from ogpreview.cache import NullCache
@@ -52,6 +52,7 @@ __all__ = [
     "RECOMMENDED_IMAGE_HEIGHT",
     "RECOMMENDED_IMAGE_WIDTH",
     "REDIRECT_CHAIN_HOPS",
+    "SEVERITY_RANK",
     "SLOW_MS",
     "TITLE_MAX_CHARS",
     "CheckResult",
@@ -137,7 +138,8 @@ FINDINGS: Mapping[str, Severity] = {
     "site_name_inferred": "info",
 }
 
-_SEVERITY_RANK: Mapping[str, int] = {"error": 0, "warning": 1, "info": 2}
+#: Severities, most severe first (findings are listed in this order).
+SEVERITY_RANK: Mapping[str, int] = {"error": 0, "warning": 1, "info": 2}
 _VERDICTS = frozenset({"ok", "warning", "error"})
 #: Rule names (ogpreview.extraction.rules) of the declared OpenGraph values.
 _OG_SOURCES = {
@@ -173,6 +175,9 @@ _SOURCE_LABELS = {
 _BOT_BLOCKING = frozenset({401, 403, 429, 451})
 #: A page's card as extracted (before oEmbed and the image probe) and each field's source.
 _Extracted = tuple[Card, Mapping[str, str | None]]
+#: What :func:`check_stream` streams and what it gives back for each.
+_Url = TypeVar("_Url", bound=str)
+_Result = TypeVar("_Result")
 
 
 def _finding(code: str, message: str) -> Finding:
@@ -210,7 +215,7 @@ class Finding:
         code, severity, message = data.get("code"), data.get("severity"), data.get("message")
         if not isinstance(code, str) or not code:
             raise ValueError("a finding needs a non-empty string code")
-        if severity not in _SEVERITY_RANK:
+        if severity not in SEVERITY_RANK:
             raise ValueError(f"finding severity must be error, warning or info: {severity!r}")
         if not isinstance(message, str):
             raise ValueError("a finding needs a string message")
@@ -284,7 +289,7 @@ class CheckResult:
 
 
 def _sorted(findings: list[Finding]) -> tuple[Finding, ...]:
-    return tuple(sorted(findings, key=lambda f: _SEVERITY_RANK[f.severity]))
+    return tuple(sorted(findings, key=lambda f: SEVERITY_RANK[f.severity]))
 
 
 def _label(source: str | None) -> str:
@@ -690,48 +695,51 @@ class Checker:
 
 
 async def check_stream(
-    check: Callable[[str], Awaitable[CheckResult]],
-    urls: Iterable[str] | AsyncIterable[str],
+    check: Callable[[_Url], Awaitable[_Result]],
+    urls: Iterable[_Url] | AsyncIterable[_Url],
     *,
     concurrency: int = DEFAULT_CONCURRENCY,
     per_host: int = DEFAULT_PER_HOST,
-) -> AsyncIterator[CheckResult]:
+    on_duplicate: Callable[[_Url], None] | None = None,
+) -> AsyncIterator[_Result]:
     """Run ``check`` over a stream of URLs; results come out as they finish.
 
     ``check`` checks one URL and never raises for a bad one (:meth:`Checker.check`, or
-    :meth:`~ogpreview.check.pool.CheckPool.check` in worker processes). The input is read
-    only as far as there is room: at most ``concurrency`` checks run at once, at most
-    ``per_host`` of them on one host, and URLs waiting for a busy host are held up to a
-    small multiple of ``concurrency`` before reading pauses. A URL seen before (the same
-    normalised URL) is skipped. Closing the iterator early cancels the checks in flight.
+    :meth:`~ogpreview.check.pool.CheckPool.check` in worker processes); it gets each URL
+    as the stream gave it (a ``str`` subclass that knows where it was read, say) and may
+    return anything. The input is read only as far as there is room: at most
+    ``concurrency`` checks run at once, at most ``per_host`` of them on one host, and URLs
+    waiting for a busy host are held up to a small multiple of ``concurrency`` before
+    reading pauses. A URL seen before (the same normalised URL) is skipped, and handed to
+    ``on_duplicate`` if given. Closing the iterator early cancels the checks in flight.
     """
     if concurrency < 1 or per_host < 1:
         raise ValueError("concurrency and per_host must be at least 1")
     if isinstance(urls, str | bytes):
         raise TypeError("check_many and check_stream take an iterable of URLs, not one URL")
     hold_limit = max(4 * concurrency, 64)
-    async_source: AsyncIterator[str] | None = None
-    sync_source: Iterator[str] | None = None
+    async_source: AsyncIterator[_Url] | None = None
+    sync_source: Iterator[_Url] | None = None
     if isinstance(urls, AsyncIterable):
         async_source = aiter(urls)
     else:
         sync_source = iter(urls)
     seen: set[int] = set()
-    waiting: dict[str, deque[str]] = {}
+    waiting: dict[str, deque[_Url]] = {}
     held = 0
     active: Counter[str] = Counter()
-    tasks: dict[asyncio.Future[CheckResult], str] = {}
+    tasks: dict[asyncio.Future[_Result], str] = {}
     # Finished checks are queued by their done callbacks: asyncio.wait() would walk every
     # running check (hundreds) each time one finishes.
-    finished: deque[asyncio.Future[CheckResult]] = deque()
+    finished: deque[asyncio.Future[_Result]] = deque()
     wake = asyncio.Event()
     exhausted = False
 
-    def on_done(task: asyncio.Future[CheckResult]) -> None:
+    def on_done(task: asyncio.Future[_Result]) -> None:
         finished.append(task)
         wake.set()
 
-    def start(url: str, host: str) -> None:
+    def start(url: _Url, host: str) -> None:
         active[host] += 1
         task = asyncio.ensure_future(check(url))
         task.add_done_callback(on_done)
@@ -755,6 +763,8 @@ async def check_stream(
                         break
                 key = dedup_key(url)
                 if key in seen:
+                    if on_duplicate is not None:
+                        on_duplicate(url)
                     continue
                 seen.add(key)
                 host = host_of(url)

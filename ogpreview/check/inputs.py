@@ -12,7 +12,9 @@ Each input is recognised by its first bytes (and its name):
   not followed;
 - any other text (Markdown, prose): the links in it.
 
-Documents (all but URL lists) are read whole, up to :data:`MAX_DOCUMENT_BYTES`.
+Documents (all but URL lists) are read whole, up to :data:`MAX_DOCUMENT_BYTES`, and parsed
+by :mod:`ogpreview.check.documents`. Each URL comes out as an :class:`InputUrl`: the URL
+text, with its place in the input (its index, the input's name and the line it is on).
 Duplicates are left in: the checker skips them.
 """
 
@@ -20,47 +22,70 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import io
 import os
 import stat
 import sys
 import threading
-import zlib
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
-from typing import Any, TextIO
+from typing import TextIO
 
-import lxml.etree
-import orjson
-import yaml
+from ogpreview.check.documents import (
+    BOM,
+    MAX_DOCUMENT_BYTES,
+    InputError,
+    is_url_list,
+    list_lines,
+    located_urls_in_document,
+)
 
-from ogpreview.extraction.links import links_in
-
-__all__ = ["MAX_DOCUMENT_BYTES", "STDIN", "InputError", "UrlSource", "urls_in_document"]
+__all__ = [
+    "MAX_DOCUMENT_BYTES",
+    "STDIN",
+    "InputError",
+    "InputUrl",
+    "UrlSource",
+    "urls_in_document",
+]
 
 #: The name that means standard input.
 STDIN = "-"
 #: Bytes read at a time.
 READ_CHUNK = 64 * 1024
-#: A document (JSON, YAML, XML, text) larger than this, once decompressed, is refused (the
-#: sitemap protocol's own limit); URL lists stream, whatever their length.
-MAX_DOCUMENT_BYTES = 50 * 1024 * 1024
-#: URLs taken from one sitemap (the protocol's limit); the rest are noted, not checked.
-MAX_SITEMAP_URLS = 50_000
 #: A line of a URL list longer than this is no URL: it is skipped (and noted).
 MAX_LINE_BYTES = 64 * 1024
 #: Chunks a reader thread may read ahead of the checker.
 READ_AHEAD_CHUNKS = 4
-#: JSON/YAML nesting deeper than this is not walked.
-MAX_DEPTH = 64
-_YAML_SUFFIXES = (".yaml", ".yml")
-_YAML_STARTS = (b"openapi:", b"swagger:", b"---", b"%YAML")
-#: Keys whose values are never pages: JSON Schema references, OpenAPI API servers.
-_SKIP_KEYS = frozenset({"$schema", "$id", "$ref"})
-_BOM = b"\xef\xbb\xbf"
 
 
-class InputError(ValueError):
-    """An input that cannot be read or understood; the message names it."""
+class InputUrl(str):
+    """A URL as read from an input: the text itself, and where it was found.
+
+    A ``str``, so anything that takes URLs takes these; ``str(url)`` is the plain text.
+    """
+
+    #: 0-based position among all the URLs read, duplicates included (reports call it the
+    #: link's index; ``str.index`` keeps its meaning).
+    position: int
+    #: The input's name as given (``-`` for standard input).
+    source: str
+    #: The 1-based line it is on (None when not known: see ogpreview.check.documents).
+    line: int | None
+
+    def __new__(cls, text: str, position: int, source: str, line: int | None) -> InputUrl:
+        url = super().__new__(cls, text)
+        url.position, url.source, url.line = position, source, line
+        return url
+
+    def __reduce__(self) -> tuple[type[str], tuple[str]]:
+        # Pickled (to a worker process) as the plain text: where it came from stays here.
+        return str, (str(self),)
+
+
+def urls_in_document(
+    data: bytes, name: str = "input", *, note: Callable[[str], None] | None = None
+) -> Iterator[str]:
+    """The URLs in a whole document of any supported kind (see the module doc)."""
+    return (url for url, _ in located_urls_in_document(data, name, note=note))
 
 
 # --- readers: bytes from a file, a pipe, a terminal or a text stream ------------------
@@ -170,211 +195,17 @@ def _stdin_reader(stream: TextIO) -> _Reader:
     return _fd_reader(fd, owned=False)
 
 
-# --- documents -----------------------------------------------------------------------
-
-
-def _links(text: str) -> Iterator[str]:
-    if "://" in text:
-        yield from links_in(text)
-
-
-def _walk(value: Any, *, skip: frozenset[str], seen: set[int], depth: int = 0) -> Iterator[str]:
-    """The links in a parsed JSON/YAML value's strings; each container walked once (YAML
-    aliases can make a small document an exponentially large tree)."""
-    if isinstance(value, str):
-        yield from _links(value)
-        return
-    if depth > MAX_DEPTH or not isinstance(value, dict | list):
-        return
-    if id(value) in seen:
-        return
-    seen.add(id(value))
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if key not in skip:
-                yield from _walk(item, skip=skip, seen=seen, depth=depth + 1)
-    else:
-        for item in value:
-            yield from _walk(item, skip=skip, seen=seen, depth=depth + 1)
-
-
-def _structured_urls(data: Any) -> Iterator[str]:
-    """Links in a plugin response, an ai-plugin manifest or an OpenAPI document."""
-    seen: set[int] = set()
-    if isinstance(data, dict) and ("openapi" in data or "swagger" in data):
-        # Servers are API base URLs, not pages a user is shown.
-        yield from _walk(data, skip=_SKIP_KEYS | {"servers"}, seen=seen)
-    elif isinstance(data, dict) and "schema_version" in data and isinstance(data.get("api"), dict):
-        # An ai-plugin manifest: api.url is the OpenAPI document, not a page.
-        for key, value in data.items():
-            if key == "api":
-                api = {k: v for k, v in value.items() if k != "url"}
-                yield from _walk(api, skip=_SKIP_KEYS, seen=seen)
-            else:
-                yield from _walk(value, skip=_SKIP_KEYS, seen=seen)
-    else:
-        yield from _walk(data, skip=_SKIP_KEYS, seen=seen)
-
-
-def _json_urls(data: bytes, name: str) -> Iterator[str]:
-    try:
-        parsed = orjson.loads(data)
-    except orjson.JSONDecodeError as exc:
-        raise InputError(f"{name}: not valid JSON: {exc}") from exc
-    return _structured_urls(parsed)
-
-
-def _yaml_urls(data: bytes, name: str) -> Iterator[str]:
-    try:
-        parsed = yaml.safe_load(data)
-    except yaml.YAMLError as exc:
-        raise InputError(f"{name}: not valid YAML: {exc}") from exc
-    except RecursionError as exc:
-        raise InputError(f"{name}: YAML nested too deeply") from exc
-    return _structured_urls(parsed)
-
-
-def _sitemap_urls(data: bytes, name: str, note: Callable[[str], None]) -> Iterator[str]:
-    events = lxml.etree.iterparse(
-        io.BytesIO(data),
-        events=("start", "end"),
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
-    )
-    kind: str | None = None
-    nested = skipped = 0
-    urls: list[str] = []
-    try:
-        for event, element in events:
-            local = lxml.etree.QName(element).localname
-            if kind is None:
-                if local not in ("urlset", "sitemapindex"):
-                    raise InputError(f"{name}: an XML document but not a sitemap (<{local}>)")
-                kind = local
-            elif event == "end" and local == "loc":
-                text = (element.text or "").strip()
-                if kind == "sitemapindex":
-                    nested += 1
-                elif text:
-                    if len(urls) >= MAX_SITEMAP_URLS:
-                        skipped += 1
-                    else:
-                        urls.append(text)
-                element.clear()
-    except lxml.etree.XMLSyntaxError as exc:
-        # How far lxml reads before it reports an error differs between its releases (6.2
-        # fails before the root's start event), so a broken feed is told from a broken
-        # sitemap by its root element, not by where the parser stopped.
-        root = _root_name(data) if kind is None else kind
-        if root is not None and root not in ("urlset", "sitemapindex"):
-            raise InputError(f"{name}: an XML document but not a sitemap (<{root}>)") from exc
-        raise InputError(f"{name}: not valid XML: {exc}") from exc
-    if nested:
-        note(f"{name}: a sitemap index: its {nested} sitemaps are not followed; check each one")
-    if skipped:
-        note(f"{name}: over {MAX_SITEMAP_URLS} URLs (the sitemap limit): {skipped} not checked")
-    return iter(urls)
-
-
-def _root_name(data: bytes) -> str | None:
-    """The root element's local name of a possibly broken XML document (None if none)."""
-    parser = lxml.etree.XMLParser(
-        recover=True, resolve_entities=False, no_network=True, load_dtd=False
-    )
-    try:
-        root = lxml.etree.fromstring(data, parser)
-    except lxml.etree.XMLSyntaxError:
-        return None
-    return None if root is None else str(lxml.etree.QName(root).localname)
-
-
-def _text_urls(data: bytes) -> Iterator[str]:
-    for line in data.decode("utf-8", "replace").splitlines():
-        yield from _links(line)
-
-
-def _decompress(data: bytes, name: str) -> bytes:
-    """Every member of a gzip stream, at most MAX_DOCUMENT_BYTES of output in all."""
-    parts: list[bytes] = []
-    size = 0
-    try:
-        while data:
-            inflater = zlib.decompressobj(wbits=31)
-            out = inflater.decompress(data, MAX_DOCUMENT_BYTES + 1 - size)
-            size += len(out)
-            parts.append(out)
-            if size > MAX_DOCUMENT_BYTES:
-                raise InputError(f"{name}: more than {MAX_DOCUMENT_BYTES} bytes once decompressed")
-            if not inflater.eof:
-                raise InputError(f"{name}: truncated gzip data")
-            data = inflater.unused_data.lstrip(b"\x00")  # the next member, if any
-    except zlib.error as exc:
-        raise InputError(f"{name}: broken gzip data: {exc}") from exc
-    return b"".join(parts)
-
-
-def urls_in_document(
-    data: bytes, name: str = "input", *, note: Callable[[str], None] | None = None
-) -> Iterator[str]:
-    """The URLs in a whole document of any supported kind (see the module doc)."""
-    if data.startswith(b"\x1f\x8b"):
-        data = _decompress(data, name)
-        name = name.removesuffix(".gz")
-    kind = _kind(name, data.removeprefix(_BOM).lstrip())
-    return _document_urls(kind, data.removeprefix(_BOM), name, note or (lambda _: None))
-
-
-def _kind(name: str, lead: bytes) -> str:
-    lowered = name.lower().removesuffix(".gz")
-    if lead[:1] in (b"{", b"["):
-        return "json"
-    if lead[:1] == b"<":
-        return "xml"
-    if lowered.endswith(_YAML_SUFFIXES) or lead.startswith(_YAML_STARTS):
-        return "yaml"
-    for raw in lead.splitlines():
-        line = raw.strip()
-        if line and not line.startswith(b"#"):
-            # One URL-like token per line is a list ("example.com/a" included, so that
-            # a missing scheme is reported); a heading or prose is text to find links in.
-            single = len(line.split()) == 1
-            return "lines" if single and (b"://" in line or b"." in line) else "text"
-    return "lines"
-
-
-def _document_urls(kind: str, data: bytes, name: str, note: Callable[[str], None]) -> Iterator[str]:
-    if kind in ("json", "xml"):
-        try:
-            return _json_urls(data, name) if kind == "json" else _sitemap_urls(data, name, note)
-        except InputError as exc:
-            # Markdown starting with a "[" badge or a "<https://...>" autolink: text.
-            note(f"{exc}; reading it as text")
-            return _text_urls(data)
-    if kind == "yaml":
-        return _yaml_urls(data, name)
-    if kind == "text":
-        return _text_urls(data)
-    return _lines(data)
-
-
-def _lines(data: bytes) -> Iterator[str]:
-    for raw in data.splitlines():
-        line = raw.strip()
-        if line and not line.startswith(b"#"):
-            yield line.decode("utf-8", "replace")
-
-
 # --- the source ----------------------------------------------------------------------
 
 
 class UrlSource:
-    """The URLs of several inputs in order, as an async iterator.
+    """The URLs of several inputs in order, as an async iterator of :class:`InputUrl`.
 
     Files are opened at once (so a missing file is an :class:`InputError` before any
     check runs); ``-`` is ``stdin`` (default ``sys.stdin``). ``count`` is the number of
-    URLs handed out so far, ``exhausted`` whether every input is done. ``note`` receives
-    remarks about the input (a sitemap index not followed).
+    URLs handed out so far, ``exhausted`` whether every input is done, and ``total`` the
+    number there will be in all, once that is known. ``note`` receives remarks about the
+    input (a sitemap index not followed).
     """
 
     def __init__(
@@ -387,11 +218,13 @@ class UrlSource:
         self.count = 0
         self.exhausted = False
         self._note = note or (lambda _: None)
-        self._inputs: list[tuple[str, _Reader]] = []
+        self._inputs: list[tuple[str, str, _Reader]] = []
+        #: URLs of the last input still to hand out, once it is a document read whole.
+        self._last_left: int | None = None
         try:
             for name in names or [STDIN]:
                 if name == STDIN:
-                    self._inputs.append(("stdin", _stdin_reader(stdin or sys.stdin)))
+                    self._inputs.append((STDIN, "stdin", _stdin_reader(stdin or sys.stdin)))
                     continue
                 try:
                     fd = os.open(name, os.O_RDONLY)
@@ -400,7 +233,7 @@ class UrlSource:
                 try:
                     if stat.S_ISDIR(os.fstat(fd).st_mode):
                         raise InputError(f"cannot read {name}: it is a directory")
-                    self._inputs.append((name, _fd_reader(fd, owned=True)))
+                    self._inputs.append((name, name, _fd_reader(fd, owned=True)))
                 except BaseException:
                     os.close(fd)
                     raise
@@ -408,58 +241,79 @@ class UrlSource:
             self.close()
             raise
 
+    @property
+    def total(self) -> int | None:
+        """How many URLs there are in all (duplicates included), or None while unknown."""
+        if self.exhausted:
+            return self.count
+        if self._last_left is not None:
+            return self.count + self._last_left
+        return None
+
     def close(self) -> None:
-        for _, reader in self._inputs:
+        for _, _, reader in self._inputs:
             reader.close()
 
-    def __aiter__(self) -> AsyncIterator[str]:
+    def __aiter__(self) -> AsyncIterator[InputUrl]:
         return self._urls()
 
-    async def _urls(self) -> AsyncIterator[str]:
+    async def _urls(self) -> AsyncIterator[InputUrl]:
         try:
-            for name, reader in self._inputs:
-                async for url in self._from(name, reader):
+            last = len(self._inputs) - 1
+            for position, (source, name, reader) in enumerate(self._inputs):
+                async for url, line in self._from(name, reader, last=position == last):
+                    located = InputUrl(url, self.count, source, line)
                     self.count += 1
-                    yield url
+                    if self._last_left is not None:
+                        self._last_left -= 1
+                    yield located
                 reader.close()
             self.exhausted = True
         finally:
             self.close()
 
-    async def _from(self, name: str, reader: _Reader) -> AsyncIterator[str]:
+    async def _from(
+        self, name: str, reader: _Reader, *, last: bool
+    ) -> AsyncIterator[tuple[str, int | None]]:
         try:
             head = await self._head(reader)
-            lead = head.removeprefix(_BOM).lstrip()
-            if head.startswith(b"\x1f\x8b") or _kind(name, lead) != "lines":
+            lead = head.removeprefix(BOM).lstrip()
+            if head.startswith(b"\x1f\x8b") or not is_url_list(name, lead):
                 data = head + await self._rest(reader, name, len(head))
-                for url in urls_in_document(data, name, note=self._note):
-                    yield url
+                urls = list(located_urls_in_document(data, name, note=self._note))
+                if last:
+                    self._last_left = len(urls)
+                for located in urls:
+                    yield located
                 return
             # A URL list: line by line, as the checker takes them. Only the unfinished
             # last line is carried over, and never more than MAX_LINE_BYTES of it.
-            pending = head.removeprefix(_BOM).replace(b"\r", b"\n")
+            pending = head.removeprefix(BOM)
+            line = 1  # the number of pending's first line
             skipping = False
             while True:
-                cut = pending.rfind(b"\n")
+                # A CR that ends what was read may be the first half of a CRLF: it waits.
+                cut = max(pending.rfind(b"\n"), pending.rfind(b"\r", 0, len(pending) - 1))
                 if cut >= 0:
-                    for url in _lines(pending[:cut]):
-                        yield url
+                    for url, number in list_lines(pending[:cut], line):
+                        yield url, number
+                    line += _breaks(pending[: cut + 1])
                     pending = pending[cut + 1 :]
                 if len(pending) > MAX_LINE_BYTES:
                     self._note(f"{name}: a line over {MAX_LINE_BYTES} bytes is no URL: skipped")
                     pending, skipping = b"", True
-                chunk = (await reader.read()).replace(b"\r", b"\n")
+                chunk = await reader.read()
                 if not chunk:
                     break
-                if skipping:  # the rest of an over-long line
-                    end = chunk.find(b"\n")
+                if skipping:  # the rest of an over-long line, up to (not over) its end
+                    end = _first_break(chunk)
                     if end < 0:
                         continue
-                    chunk, skipping = chunk[end + 1 :], False
+                    chunk, skipping = chunk[end:], False
                 pending += chunk
             if not skipping:
-                for url in _lines(pending):
-                    yield url
+                for url, number in list_lines(pending, line):
+                    yield url, number
         except OSError as exc:
             raise InputError(f"cannot read {name}: {exc.strerror or exc}") from exc
 
@@ -474,7 +328,7 @@ class UrlSource:
             # A list's first line is short; a document's kind shows in its first bytes.
             if not chunk or len(head) > MAX_LINE_BYTES:
                 return head
-            body = head.removeprefix(_BOM).lstrip()
+            body = head.removeprefix(BOM).lstrip()
             if body[:1] in (b"{", b"[", b"<", b"\x1f") or head.startswith(b"\x1f\x8b"):
                 return head
             for line in body.split(b"\n")[:-1]:
@@ -492,3 +346,13 @@ class UrlSource:
                 raise InputError(f"{name}: larger than {MAX_DOCUMENT_BYTES} bytes")
             parts.append(chunk)
         return b"".join(parts)
+
+
+def _breaks(data: bytes) -> int:
+    """Line ends in ``data``: ``\\n``, ``\\r\\n`` and a lone ``\\r`` alike."""
+    return data.count(b"\n") + data.count(b"\r") - data.count(b"\r\n")
+
+
+def _first_break(data: bytes) -> int:
+    ends = [i for i in (data.find(b"\n"), data.find(b"\r")) if i >= 0]
+    return min(ends) if ends else -1

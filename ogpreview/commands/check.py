@@ -1,9 +1,13 @@
 """``ogpreview check``: how every link in a list, a plugin response or a sitemap previews.
 
-Results go to stdout as they finish (``table`` for people, ``jsonl``, ``csv``); a progress
-bar (a terminal) or a plain line every so often (otherwise) and the summary go to stderr.
-Exit status: 0, or 1 when a result is as bad as ``--fail-on``; 2 for a usage error or an
-unreadable input; 130 after Ctrl-C (what was checked by then is still reported).
+Results go to stdout in input order (``table`` for people, ``csv``, and for CI ``junit``,
+``sarif``, ``github`` annotations or an ``html`` page), or as they finish (``jsonl``, each
+line with its input ``index``); a progress bar (a terminal) or a plain line every so
+often (otherwise) and the summary go to stderr. ``--min-severity`` and ``--ignore`` (or
+a config file: :mod:`ogpreview.check.config`) leave findings out. Exit status: 0 (also
+when the input holds no link, with a note), or 1 when a result is as bad as
+``--fail-on``; 2 for a usage error, a bad config file or an unreadable input; 130 after
+Ctrl-C (what was checked by then is still reported).
 """
 
 from __future__ import annotations
@@ -11,39 +15,35 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import csv
 import os
 import signal
 import sys
-import time
-from collections import Counter
 from collections.abc import Callable
-from types import TracebackType
+from pathlib import Path
 from typing import Any, TextIO
 
-import orjson
 from rich.console import Console
-from rich.markup import escape
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    SpinnerColumn,
-    TextColumn,
-    TimeElapsedColumn,
-)
 
 from ogpreview.check.checker import (
     DEFAULT_PER_HOST,
+    FINDINGS,
     SLOW_MS,
     Checker,
     CheckResult,
     check_stream,
-    host_of,
     previewer_for_checks,
 )
-from ogpreview.check.inputs import InputError, UrlSource
+from ogpreview.check.config import FAIL_ON, CheckConfig, ConfigError, find_config, load_config
+from ogpreview.check.filters import SEVERITIES, FindingFilter, unknown_codes
+from ogpreview.check.formats.base import Checked, InputOrder, Run, Writer
+from ogpreview.check.formats.github import GithubWriter
+from ogpreview.check.formats.htmlreport import HtmlWriter
+from ogpreview.check.formats.junit import JunitWriter
+from ogpreview.check.formats.sarif import SarifWriter
+from ogpreview.check.formats.text import CsvWriter, JsonlWriter, TableWriter
+from ogpreview.check.inputs import InputError, InputUrl, UrlSource
 from ogpreview.check.pool import CheckPool, CheckPoolError
+from ogpreview.check.summary import Report
 from ogpreview.commands.common import (
     EXIT_FAILURE,
     EXIT_OK,
@@ -52,38 +52,13 @@ from ogpreview.commands.common import (
     add_fetch_options,
     settings_from_args,
 )
+from ogpreview.commands.progress import PlainProgress, RichProgress, Silent
 from ogpreview.settings import Settings
 
-__all__ = ["CSV_COLUMNS", "add_parser", "run"]
+__all__ = ["FORMATS", "add_parser", "run"]
 
 EXIT_INTERRUPTED = 130
-FORMATS = ("table", "jsonl", "csv")
-FAIL_ON = ("error", "warning", "never")
-#: Without a terminal, a progress line every this many results or seconds.
-PLAIN_PROGRESS_EVERY = 1000
-PLAIN_PROGRESS_SECONDS = 30.0
-#: The summary's lists.
-SLOWEST_HOSTS = 5
-TOP_FINDINGS = 10
-#: Hosts whose timings the summary keeps (memory stays bounded on huge inputs).
-MAX_TRACKED_HOSTS = 100_000
-CSV_COLUMNS = (
-    "url",
-    "final_url",
-    "verdict",
-    "status",
-    "elapsed_ms",
-    "findings",
-    "messages",
-    "title",
-    "description",
-    "image",
-    "site_name",
-)
-#: How a cell that a spreadsheet would run as a formula begins (OWASP, CSV Injection).
-_CSV_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-_VERDICT_STYLE = {"ok": "green", "warning": "yellow", "error": "bold red"}
-_SEVERITY_STYLE = {"error": "red", "warning": "yellow", "info": "cyan"}
+FORMATS = ("table", "jsonl", "csv", "junit", "sarif", "github", "html")
 
 
 def _positive_int(text: str) -> int:
@@ -114,7 +89,9 @@ def add_parser(subparsers: Any, name: str) -> None:
             "Check how each link previews, like a sharing debugger: a verdict (ok, warning, "
             "error) and findings per URL. URLs come one per line, or from a plugin's JSON "
             "response, an OpenAPI or ai-plugin file, or a sitemap.xml; duplicates are "
-            "checked once."
+            "checked once. Settings may also come from [tool.ogpreview.check] in "
+            "pyproject.toml or [check] in .ogpreview.toml (the nearest, from the current "
+            "directory up); the command line overrides them."
         ),
     )
     parser.add_argument(
@@ -124,7 +101,10 @@ def add_parser(subparsers: Any, name: str) -> None:
         help="inputs to read ('-' or none: standard input)",
     )
     parser.add_argument(
-        "--format", choices=FORMATS, default="table", help="output on stdout (default table)"
+        "--format",
+        choices=FORMATS,
+        default="table",
+        help="output on stdout (default table); all but jsonl list links in input order",
     )
     parser.add_argument(
         "--concurrency",
@@ -143,13 +123,27 @@ def add_parser(subparsers: Any, name: str) -> None:
     parser.add_argument(
         "--fail-on",
         choices=FAIL_ON,
-        default="error",
+        default=None,
         help="exit 1 when a link has an error (default), a warning or worse, or never",
+    )
+    parser.add_argument(
+        "--min-severity",
+        choices=SEVERITIES,
+        default=None,
+        help="report findings this severe or more (default info: all); a finding left "
+        "out does not count towards the verdict",
+    )
+    parser.add_argument(
+        "--ignore",
+        action="append",
+        default=[],
+        metavar="CODE",
+        help="leave out the findings with this code (repeatable; added to the config's)",
     )
     parser.add_argument(
         "--slow-ms",
         type=_non_negative_float,
-        default=SLOW_MS,
+        default=None,
         metavar="MS",
         help=f"a page slower than this is a warning (default {SLOW_MS:g})",
     )
@@ -163,242 +157,24 @@ def add_parser(subparsers: Any, name: str) -> None:
             "long lists check faster with one process per CPU"
         ),
     )
+    config = parser.add_mutually_exclusive_group()
+    config.add_argument(
+        "--config",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="read settings from this pyproject.toml or .ogpreview.toml, not the nearest one",
+    )
+    config.add_argument("--no-config", action="store_true", help="read no config file")
+    parser.add_argument(
+        "--html-images",
+        action="store_true",
+        help="--format html: show card images, loaded from their sites when the page is "
+        "opened (by default the page loads nothing from elsewhere)",
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress and no summary on stderr")
     add_fetch_options(parser)
     parser.set_defaults(run=run)
-
-
-# --- what the summary needs --------------------------------------------------------------
-
-
-class Report:
-    """Counts per verdict, time per host and the findings seen, as results come in."""
-
-    def __init__(self) -> None:
-        self.verdicts: Counter[str] = Counter()
-        self.findings: Counter[tuple[str, str]] = Counter()
-        self.hosts: dict[str, list[float]] = {}
-        self.started = time.monotonic()
-
-    def start(self) -> None:
-        """Start the clock the summary reads (when the checks begin, after start-up)."""
-        self.started = time.monotonic()
-
-    @property
-    def total(self) -> int:
-        return sum(self.verdicts.values())
-
-    def add(self, result: CheckResult) -> None:
-        self.verdicts[result.verdict] += 1
-        for finding in result.findings:
-            self.findings[(finding.code, finding.severity)] += 1
-        host = host_of(result.url) or "(no host)"
-        stats = self.hosts.get(host)
-        if stats is None:
-            if len(self.hosts) >= MAX_TRACKED_HOSTS:
-                return
-            stats = self.hosts[host] = [0.0, 0.0]
-        stats[0] += 1
-        stats[1] += result.elapsed_ms
-
-    def counts(self) -> str:
-        total = self.total
-        parts = ", ".join(f"{self.verdicts[v]} {v}" for v in ("ok", "warning", "error"))
-        return f"checked {total} URL{'' if total == 1 else 's'}: {parts}"
-
-    def lines(self) -> list[str]:
-        elapsed = time.monotonic() - self.started
-        lines = [f"{self.counts()} ({elapsed:.1f} s)"]
-        slowest = sorted(self.hosts.items(), key=lambda item: -item[1][1] / item[1][0])
-        if slowest:
-            lines.append("slowest hosts (mean time per URL):")
-            for host, (count, total_ms) in slowest[:SLOWEST_HOSTS]:
-                n = int(count)
-                lines.append(
-                    f"  {total_ms / count:8.0f} ms  {host} ({n} URL{'' if n == 1 else 's'})"
-                )
-        if self.findings:
-            lines.append("most common findings:")
-            ranked = sorted(self.findings.items(), key=lambda item: (-item[1], item[0][0]))
-            for (code, severity), count in ranked[:TOP_FINDINGS]:
-                lines.append(f"  {count:8d}  {severity:<7}  {code}")
-        return lines
-
-
-# --- stdout ----------------------------------------------------------------------------
-
-
-Emit = Callable[[str, str], None]
-
-
-class _Writer:
-    def write(self, result: CheckResult) -> None:
-        raise NotImplementedError
-
-    def close(self) -> None:
-        return None
-
-
-class _JsonlWriter(_Writer):
-    def __init__(self, out: TextIO) -> None:
-        self._out = out
-
-    def write(self, result: CheckResult) -> None:
-        self._out.write(orjson.dumps(result.to_dict()).decode() + "\n")
-        self._out.flush()
-
-
-def _csv_cell(value: object) -> str:
-    """A cell a spreadsheet shows as the text it is. Titles, descriptions and URLs come
-    from strangers' pages: one starting like a formula (``=HYPERLINK(...)``) is run by
-    the spreadsheet that opens the report, so it gets OWASP's single-quote prefix."""
-    text = str(value)
-    return "'" + text if text.startswith(_CSV_FORMULA_STARTS) else text
-
-
-class _CsvWriter(_Writer):
-    def __init__(self, out: TextIO) -> None:
-        self._out = out
-        # Every cell quoted (OWASP): a "," or ";" inside one cannot start the next cell
-        # in a spreadsheet that splits on another separator than ours.
-        self._csv = csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_ALL)
-        self._csv.writerow(CSV_COLUMNS)
-
-    def write(self, result: CheckResult) -> None:
-        card = result.card
-        cells = (
-            result.url,
-            result.final_url or "",
-            result.verdict,
-            "" if result.status is None else result.status,
-            result.elapsed_ms,
-            " ".join(f.code for f in result.findings),
-            " | ".join(f"{f.code}: {f.message}" for f in result.findings),
-            (card.title if card else None) or "",
-            (card.description if card else None) or "",
-            (card.image.url if card and card.image else None) or "",
-            (card.site_name if card else None) or "",
-        )
-        self._csv.writerow(_csv_cell(cell) for cell in cells)
-        self._out.flush()
-
-
-class _TableWriter(_Writer):
-    """One line per URL, then one indented line per finding; coloured on a terminal."""
-
-    def __init__(self, emit: Emit) -> None:
-        self._emit = emit
-
-    def write(self, result: CheckResult) -> None:
-        status = "-" if result.status is None else str(result.status)
-        where = result.url
-        if result.final_url is not None and result.final_url != result.url:
-            where = f"{result.url} -> {result.final_url}"
-        head = f"{result.verdict.upper():<8} {status:>3} {result.elapsed_ms:7.0f} ms  "
-        style = _VERDICT_STYLE[result.verdict]
-        self._emit(head + where, f"[{style}]{head}[/]{escape(where)}")
-        for f in result.findings:
-            text = f"    {f.severity:<7}  {f.code}: {f.message}"
-            colour = _SEVERITY_STYLE[f.severity]
-            self._emit(
-                text,
-                f"    [{colour}]{f.severity:<7}[/]  [bold]{f.code}[/]: {escape(f.message)}",
-            )
-
-
-# --- stderr: progress and summary ---------------------------------------------------------
-
-
-class _Progress:
-    """No progress at all (``--quiet``); the base of the two kinds below."""
-
-    def __enter__(self) -> _Progress:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        return None
-
-    def update(self, report: Report, source: UrlSource) -> None:
-        return None
-
-    def note(self, text: str) -> None:
-        print(text, file=sys.stderr, flush=True)
-
-    def summary(self, lines: list[str]) -> None:
-        return None
-
-
-class _PlainProgress(_Progress):
-    """Without a terminal: a line every so often, and the summary as plain lines."""
-
-    def __init__(self) -> None:
-        self._next_count = PLAIN_PROGRESS_EVERY
-        self._next_time = time.monotonic() + PLAIN_PROGRESS_SECONDS
-
-    def update(self, report: Report, source: UrlSource) -> None:
-        total = report.total
-        now = time.monotonic()
-        if total >= self._next_count or now >= self._next_time:
-            self._next_count = total + PLAIN_PROGRESS_EVERY
-            self._next_time = now + PLAIN_PROGRESS_SECONDS
-            print(f"progress: {report.counts()}", file=sys.stderr, flush=True)
-
-    def summary(self, lines: list[str]) -> None:
-        print("\n".join(lines), file=sys.stderr, flush=True)
-
-
-class _RichProgress(_Progress):
-    """On a terminal: a live bar on stderr (table lines for a terminal stdout go above it)."""
-
-    def __init__(self, console: Console) -> None:
-        self.console = console
-        self._progress = Progress(
-            SpinnerColumn(),
-            TextColumn("checking"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("{task.fields[counts]}"),
-            TimeElapsedColumn(),
-            console=console,
-            redirect_stdout=False,
-            redirect_stderr=False,
-        )
-        self._task = self._progress.add_task("check", total=None, counts="")
-
-    def __enter__(self) -> _RichProgress:
-        self._progress.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        done = self._progress.tasks[0].completed
-        self._progress.update(self._task, total=max(done, 1), completed=done)
-        self._progress.stop()
-
-    def update(self, report: Report, source: UrlSource) -> None:
-        v = report.verdicts
-        counts = (
-            f"[green]{v['ok']} ok[/]  [yellow]{v['warning']} warning[/]  "
-            f"[red]{v['error']} error[/]  (read {source.count})"
-        )
-        total = report.total if source.exhausted and report.total >= source.count else None
-        self._progress.update(self._task, completed=report.total, total=total, counts=counts)
-
-    def note(self, text: str) -> None:
-        self.console.print(escape(text), highlight=False)
-
-    def summary(self, lines: list[str]) -> None:
-        for line in lines:
-            self.console.print(escape(line), highlight=False)
 
 
 def _isatty(stream: TextIO | None) -> bool:
@@ -425,49 +201,90 @@ def _settings(args: argparse.Namespace) -> tuple[Settings, int]:
     return settings, concurrency
 
 
-def run(args: argparse.Namespace) -> int:
-    """Check every URL of the inputs; see the module doc for the exit status."""
-    settings, concurrency = _settings(args)
-    if not args.files and (sys.stdin is None or _isatty(sys.stdin)):
-        raise UsageError("check: no input: give FILEs, or pipe URLs on standard input")
-    stderr_tty = _isatty(sys.stderr)
-    progress: _Progress
-    if args.quiet:
-        progress = _Progress()
-    elif stderr_tty:
-        progress = _RichProgress(Console(stderr=True))
-    else:
-        progress = _PlainProgress()
+def _config(args: argparse.Namespace) -> CheckConfig:
+    """The config file's settings, with the command line's on top (into ``args``)."""
     try:
-        source = UrlSource(args.files, note=progress.note)
-    except InputError as exc:
+        if args.no_config:
+            config = CheckConfig()
+        elif args.config is not None:
+            if not args.config.is_file():
+                raise UsageError(f"check: --config {args.config}: no such file")
+            config = load_config(args.config)
+        else:
+            config = load_config(find_config())
+    except ConfigError as exc:
         raise UsageError(f"check: {exc}") from exc
+    unknown = unknown_codes(args.ignore)
+    if unknown:
+        raise UsageError(
+            f"check: --ignore: unknown finding code {', '.join(unknown)} "
+            f"(the codes: {', '.join(FINDINGS)})"
+        )
+    args.min_severity = args.min_severity or config.min_severity or "info"
+    args.ignore = [*config.ignore, *args.ignore]
+    args.fail_on = args.fail_on or config.fail_on or "error"
+    if args.slow_ms is None:
+        args.slow_ms = SLOW_MS if config.slow_ms is None else config.slow_ms
+    return config
+
+
+def _writer(args: argparse.Namespace, progress: Silent) -> Writer:
     out = sys.stdout
-    writer: _Writer
-    if args.format == "jsonl":
-        writer = _JsonlWriter(out)
-    elif args.format == "csv":
-        writer = _CsvWriter(out)
-    elif _isatty(out):
+    simple: dict[str, Callable[[TextIO], Writer]] = {
+        "jsonl": JsonlWriter,
+        "csv": CsvWriter,
+        "junit": JunitWriter,
+        "sarif": SarifWriter,
+        "github": GithubWriter,
+    }
+    if args.format in simple:
+        return simple[args.format](out)
+    if args.format == "html":
+        return HtmlWriter(out, images=args.html_images)
+    if _isatty(out):
         stdout_console = Console(file=out, highlight=False, soft_wrap=True)
-        rich_progress = progress if isinstance(progress, _RichProgress) else None
+        rich_progress = progress if isinstance(progress, RichProgress) else None
 
         def emit(plain: str, styled: str) -> None:
             # With a live bar on the same terminal, lines go above the bar.
             target = rich_progress.console if rich_progress is not None else stdout_console
             target.print(styled, highlight=False, soft_wrap=True)
 
-        writer = _TableWriter(emit)
+        return TableWriter(emit)
+
+    def emit_plain(plain: str, styled: str) -> None:
+        out.write(plain + "\n")
+        out.flush()
+
+    return TableWriter(emit_plain)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Check every URL of the inputs; see the module doc for the exit status."""
+    config = _config(args)
+    settings, concurrency = _settings(args)
+    try:
+        filter_ = FindingFilter(args.min_severity, frozenset(args.ignore))
+    except ValueError as exc:  # the codes were checked above; this is a guard
+        raise UsageError(f"check: {exc}") from exc
+    if not args.files and (sys.stdin is None or _isatty(sys.stdin)):
+        raise UsageError("check: no input: give FILEs, or pipe URLs on standard input")
+    progress: Silent
+    if args.quiet:
+        progress = Silent()
+    elif _isatty(sys.stderr):
+        progress = RichProgress(Console(stderr=True))
     else:
-
-        def emit(plain: str, styled: str) -> None:
-            out.write(plain + "\n")
-            out.flush()
-
-        writer = _TableWriter(emit)
+        progress = PlainProgress()
+    try:
+        source = UrlSource(args.files, note=progress.note)
+    except InputError as exc:
+        raise UsageError(f"check: {exc}") from exc
+    writer = _writer(args, progress)
+    run_info = Run(Report(), filter_, tuple(args.files), config.path)
     try:
         return asyncio.run(
-            _check(args, settings, concurrency, source, writer, progress), debug=False
+            _check(args, settings, concurrency, source, writer, progress, run_info), debug=False
         )
     finally:
         source.close()
@@ -478,10 +295,13 @@ async def _check(
     settings: Settings,
     concurrency: int,
     source: UrlSource,
-    writer: _Writer,
-    progress: _Progress,
+    writer: Writer,
+    progress: Silent,
+    run_info: Run,
 ) -> int:
-    report = Report()
+    report = run_info.report
+    filter_ = run_info.filter
+    order = InputOrder(writer.write) if writer.ordered else None
     loop = asyncio.get_running_loop()
     task = asyncio.current_task()
     assert task is not None
@@ -495,6 +315,12 @@ async def _check(
         interrupted = True
         task.cancel()
         loop.remove_signal_handler(signal.SIGINT)  # a second Ctrl-C stops at once
+
+    def on_duplicate(url: InputUrl) -> None:
+        report.duplicates += 1
+        if order is not None:
+            order.skip(url.position)
+        progress.update(report, source)
 
     handled = False
     with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
@@ -512,12 +338,27 @@ async def _check(
                         previewer = previewer_for_checks(settings)
                         await stack.enter_async_context(previewer)
                         checker = Checker(previewer, slow_ms=args.slow_ms)
+                    check = checker.check
+
+                    async def check_one(url: InputUrl) -> tuple[InputUrl, CheckResult]:
+                        return url, await check(str(url))
+
                     report.start()  # the time the summary shows leaves start-up out
-                    async for result in check_stream(
-                        checker.check, source, concurrency=concurrency, per_host=args.per_host
+                    async for url, found in check_stream(
+                        check_one,
+                        source,
+                        concurrency=concurrency,
+                        per_host=args.per_host,
+                        on_duplicate=on_duplicate,
                     ):
-                        report.add(result)  # counted first: a failed write still counts
-                        writer.write(result)
+                        result = filter_.apply(found)
+                        # Counted first: a failed write still counts.
+                        report.add(result, hidden=len(found.findings) - len(result.findings))
+                        checked = Checked.of(url, result)
+                        if order is not None:
+                            order.add(checked)
+                        else:
+                            writer.write(checked)
                         progress.update(report, source)
             except asyncio.CancelledError:
                 if not interrupted:
@@ -528,8 +369,17 @@ async def _check(
             except CheckPoolError as exc:
                 pool_error = exc
             except BrokenPipeError:
-                # The reader went away (``| head``): stop quietly.
                 broken_pipe = True
+            if not broken_pipe:
+                try:
+                    if order is not None:
+                        order.drain()  # past the checks that never finished (Ctrl-C)
+                    run_info.interrupted = interrupted
+                    writer.close(run_info)
+                except BrokenPipeError:
+                    broken_pipe = True
+            if broken_pipe:
+                # The reader went away (``| head``): stop quietly.
                 devnull = os.open(os.devnull, os.O_WRONLY)
                 os.dup2(devnull, sys.stdout.fileno())
                 os.close(devnull)
@@ -537,7 +387,6 @@ async def _check(
         if handled:
             with contextlib.suppress(RuntimeError, ValueError):
                 loop.remove_signal_handler(signal.SIGINT)
-    writer.close()
     lines = report.lines()
     if interrupted:
         n = report.total
@@ -554,10 +403,12 @@ async def _check(
     if pool_error is not None:
         print(f"error: check: {pool_error}", file=sys.stderr, flush=True)
         return EXIT_FAILURE
-    if report.total == 0 and not broken_pipe:
-        print("error: check: no URLs in the input", file=sys.stderr, flush=True)
-        return EXIT_USAGE
     if broken_pipe:  # the output was cut off, so the run did not finish: not a pass
         return EXIT_FAILURE
+    if report.total == 0:
+        # An input without links is no mistake (a plugin answer may hold none), but a
+        # run that checked nothing should not pass unremarked.
+        print("note: check: no links found in the input", file=sys.stderr, flush=True)
+        return EXIT_OK
     failing = {"error": ("error",), "warning": ("error", "warning"), "never": ()}[args.fail_on]
     return EXIT_FAILURE if any(report.verdicts[v] for v in failing) else EXIT_OK

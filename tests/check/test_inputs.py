@@ -7,11 +7,12 @@ import gzip
 import io
 import json
 import os
+import pickle
 from pathlib import Path
 
 import pytest
 
-from ogpreview.check.inputs import InputError, UrlSource
+from ogpreview.check.inputs import MAX_LINE_BYTES, READ_CHUNK, InputError, InputUrl, UrlSource
 
 
 async def _all(source: UrlSource) -> list[str]:
@@ -284,3 +285,149 @@ def test_directory_is_an_input_error(tmp_path: Path) -> None:
     """A directory given as input is refused."""
     with pytest.raises(InputError, match="it is a directory"):
         UrlSource([str(tmp_path)])
+
+
+# --- where each URL was read --------------------------------------------------------
+
+
+async def _located(source: UrlSource) -> list[tuple[int, str, int | None, str]]:
+    return [(url.position, url.source, url.line, str(url)) async for url in source]
+
+
+async def test_url_list_lines(tmp_path: Path) -> None:
+    """A list's URLs carry their position, file and line, whatever the line ends
+    (LF, CRLF, a lone CR) and with comments and blank lines counted as lines."""
+    path = _write(
+        tmp_path,
+        "urls.txt",
+        b"# links\r\nhttps://a.example/1\r\n\r\nhttps://a.example/2\rhttps://a.example/3\n",
+    )
+    assert await _located(UrlSource([path])) == [
+        (0, path, 2, "https://a.example/1"),
+        (1, path, 4, "https://a.example/2"),
+        (2, path, 5, "https://a.example/3"),
+    ]
+
+
+async def test_url_list_lines_across_reads(tmp_path: Path) -> None:
+    """A CRLF split between two reads ends one line, not two; later lines stay right."""
+    first = b"https://a.example/" + b"x" * 100 + b"\r\n"
+    filler = b"# " + b"y" * (READ_CHUNK - len(first) - 3) + b"\r"  # the first read ends on CR
+    data = first + filler + b"\nhttps://a.example/after\n"
+    assert data[READ_CHUNK - 1 : READ_CHUNK + 1] == b"\r\n"
+    path = _write(tmp_path, "urls.txt", data)
+    assert [(u.line, str(u)) async for u in UrlSource([path])] == [
+        (1, "https://a.example/" + "x" * 100),
+        (3, "https://a.example/after"),
+    ]
+
+
+async def test_overlong_line_keeps_the_count(tmp_path: Path) -> None:
+    """After a skipped over-long line, the next URL has its own line number."""
+    data = b"https://a.example/1\n" + b"x" * (3 * MAX_LINE_BYTES) + b"\r\nhttps://a.example/2\n"
+    path = _write(tmp_path, "urls.txt", data)
+    assert [(u.line, str(u)) async for u in UrlSource([path])] == [
+        (1, "https://a.example/1"),
+        (3, "https://a.example/2"),
+    ]
+
+
+async def test_positions_run_across_inputs_and_stdin(tmp_path: Path) -> None:
+    """Positions count on from one input to the next; stdin is named '-'."""
+    path = _write(tmp_path, "a.txt", "https://a.example/\nhttps://a.example/\n")
+    stdin = io.StringIO("\nhttps://b.example/\n")
+    assert await _located(UrlSource([path, "-"], stdin=stdin)) == [
+        (0, path, 1, "https://a.example/"),
+        (1, path, 2, "https://a.example/"),
+        (2, "-", 2, "https://b.example/"),
+    ]
+
+
+async def test_markdown_lines(tmp_path: Path) -> None:
+    """Links in text have the line they are on."""
+    path = _write(
+        tmp_path,
+        "README.md",
+        "# Links\n\nSee [the docs](https://a.example/docs) and\n<https://a.example/terms>.\n",
+    )
+    assert await _located(UrlSource([path])) == [
+        (0, path, 3, "https://a.example/docs"),
+        (1, path, 4, "https://a.example/terms"),
+    ]
+
+
+async def test_json_lines(tmp_path: Path) -> None:
+    """JSON links have the line of their string, escaped slashes or not; a skipped API
+    server with the same address does not take the page's line."""
+    text = (
+        '{"openapi": "3.0.0",\n'
+        ' "servers": [{"url": "https://api.example/"}],\n'
+        ' "info": {"description": "Docs: https://api.example/"},\n'
+        ' "x-terms": "https:\\/\\/a.example\\/terms"}\n'
+    )
+    path = _write(tmp_path, "openapi.json", text)
+    assert await _located(UrlSource([path])) == [
+        (0, path, 3, "https://api.example/"),
+        (1, path, 4, "https://a.example/terms"),
+    ]
+
+
+async def test_yaml_lines(tmp_path: Path) -> None:
+    """YAML links have the line of their string; in a | block, their own line."""
+    text = (
+        "openapi: 3.0.0\n"
+        "servers:\n"
+        "  - url: https://api.example/\n"
+        "info:\n"
+        "  description: |\n"
+        "    First line.\n"
+        "    See https://a.example/docs for more.\n"
+        "  termsOfService: 'https://a.example/terms'\n"
+    )
+    path = _write(tmp_path, "openapi.yaml", text)
+    assert await _located(UrlSource([path])) == [
+        (0, path, 7, "https://a.example/docs"),
+        (1, path, 8, "https://a.example/terms"),
+    ]
+
+
+async def test_sitemap_lines(tmp_path: Path) -> None:
+    """Sitemap URLs have the line of their <loc>."""
+    text = (
+        '<?xml version="1.0"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
+        "<url>\n<loc>https://a.example/1</loc></url>\n"
+        "<url><loc>https://a.example/2</loc></url>\n</urlset>\n"
+    )
+    path = _write(tmp_path, "sitemap.xml", text)
+    assert await _located(UrlSource([path])) == [
+        (0, path, 4, "https://a.example/1"),
+        (1, path, 5, "https://a.example/2"),
+    ]
+
+
+async def test_gzipped_input_has_no_lines(tmp_path: Path) -> None:
+    """A compressed input is not located: an editor shows no lines in it."""
+    path = _write(tmp_path, "urls.txt.gz", gzip.compress(b"https://a.example/1\n"))
+    assert await _located(UrlSource([path])) == [(0, path, None, "https://a.example/1")]
+
+
+async def test_total_is_known_once_the_input_is_read(tmp_path: Path) -> None:
+    """A list's total is known when it has been read to the end; a last input that is a
+    document, as soon as it is parsed."""
+    path = _write(tmp_path, "urls.txt", "https://a.example/1\nhttps://a.example/2\n")
+    listed = UrlSource([path])
+    urls = aiter(listed)
+    await anext(urls)
+    before = listed.total
+    assert [str(u) async for u in urls] == ["https://a.example/2"]
+    doc = _write(tmp_path, "r.json", '{"a": "https://a.example/1 https://a.example/2"}')
+    parsed = UrlSource([path, doc])
+    seen = [(parsed.total, str(u)) async for u in parsed]
+    assert (before, listed.total, [total for total, _ in seen]) == (None, 2, [None, None, 4, 4])
+
+
+def test_an_input_url_pickles_as_its_text() -> None:
+    """Sent to a worker process, an InputUrl is the plain URL text."""
+    url = InputUrl("https://a.example/", 3, "urls.txt", 7)
+    copy = pickle.loads(pickle.dumps(url))
+    assert (type(copy), copy) == (str, "https://a.example/")

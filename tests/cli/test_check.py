@@ -15,8 +15,8 @@ import signal
 import subprocess
 import sys
 import threading
-from collections.abc import AsyncIterator, Iterator
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,9 +27,13 @@ import pytest
 from ogpreview import Previewer, Settings
 from ogpreview.cli import main
 from tests.conftest import ROOT
-from tests.servers import Listener, Site, raw_listener, running, site_server
+from tests.schemas import sarif_errors
+from tests.servers import Listener, Site, in_thread, raw_listener, running, site_server
 
 FETCH = ["--allow-network", "127.0.0.0/8", "--allow-port", "any"]
+SARIF_SCHEMA = json.loads(
+    (ROOT / "tests" / "data" / "sarif" / "sarif-schema-2.1.0.json").read_text()
+)
 #: Upper bound for a subprocess to answer (a hang guard, not a timing assertion).
 PROCESS_DEADLINE = 30.0
 
@@ -51,38 +55,9 @@ async def _both() -> AsyncIterator[Servers]:
         yield Servers(site, silent)
 
 
-def _in_thread(factory: Any) -> Iterator[Any]:
-    """Run an async context manager in a thread with its own loop; yield its value."""
-    loop = asyncio.new_event_loop()
-    ready = threading.Event()
-    holder: dict[str, Any] = {}
-    stop = asyncio.Event()
-
-    async def serve() -> None:
-        manager: AbstractAsyncContextManager[Any] = factory()
-        async with manager as value:
-            holder["value"] = value
-            ready.set()
-            await stop.wait()
-            # Connections still being served end when their clients (gone by now) hang up.
-            others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
-            if others:
-                await asyncio.wait(others, timeout=PROCESS_DEADLINE)
-
-    thread = threading.Thread(target=loop.run_until_complete, args=(serve(),), daemon=True)
-    thread.start()
-    assert ready.wait(PROCESS_DEADLINE)
-    try:
-        yield holder["value"]
-    finally:
-        loop.call_soon_threadsafe(stop.set)
-        thread.join(PROCESS_DEADLINE)
-        loop.close()
-
-
 @pytest.fixture
 def servers() -> Iterator[Servers]:
-    yield from _in_thread(_both)
+    yield from in_thread(_both)
 
 
 @pytest.fixture
@@ -144,7 +119,8 @@ def test_file_link_is_a_warning_not_an_error(site: Site, tmp_path: Path, capsys:
 
 
 def test_jsonl_output_from_stdin(site: Site, monkeypatch: Any, capsys: Any) -> None:
-    """URLs on stdin give one JSON object per URL, in the documented shape."""
+    """URLs on stdin give one JSON object per URL, in the documented shape: where the URL
+    was read (index, source "-" and line), then the result."""
     stdin = io.StringIO(f"{site.url('/check-no-image.html')}\n{site.url('/missing.html')}\n")
     monkeypatch.setattr(sys, "stdin", stdin)
     code = main(["check", "--format", "jsonl", "--concurrency", "1", *FETCH])
@@ -155,6 +131,9 @@ def test_jsonl_output_from_stdin(site: Site, monkeypatch: Any, capsys: Any) -> N
         1,
         [
             {
+                "index": 0,
+                "source": "-",
+                "line": 1,
                 "url": site.url("/check-no-image.html"),
                 "final_url": site.url("/check-no-image.html"),
                 "verdict": "warning",
@@ -183,6 +162,9 @@ def test_jsonl_output_from_stdin(site: Site, monkeypatch: Any, capsys: Any) -> N
                 "elapsed_ms": 0,
             },
             {
+                "index": 1,
+                "source": "-",
+                "line": 2,
                 "url": site.url("/missing.html"),
                 "final_url": site.url("/missing.html"),
                 "verdict": "error",
@@ -202,7 +184,8 @@ def test_jsonl_output_from_stdin(site: Site, monkeypatch: Any, capsys: Any) -> N
 
 
 def test_csv_output(site: Site, tmp_path: Path, capsys: Any) -> None:
-    """CSV has a header and one row per URL with the findings' codes and messages."""
+    """CSV has a header and one row per URL with the findings' codes and messages, and
+    the input file and line the URL was read from."""
     urls = _urls(tmp_path, site.url("/check-inferred.html"))
     main(["check", urls, "--format", "csv", *FETCH])
     rows = list(csv.reader(io.StringIO(capsys.readouterr().out)))
@@ -220,6 +203,8 @@ def test_csv_output(site: Site, tmp_path: Path, capsys: Any) -> None:
             "description",
             "image",
             "site_name",
+            "source",
+            "line",
         ],
         [
             site.url("/check-inferred.html"),
@@ -237,6 +222,8 @@ def test_csv_output(site: Site, tmp_path: Path, capsys: Any) -> None:
             "A description from the plain meta tag.",
             site.url("/wide.png"),
             "127.0.0.1",
+            urls,
+            "1",
         ],
     ]
 
@@ -255,10 +242,11 @@ def test_csv_neutralises_cells_a_spreadsheet_would_run(
     assert (
         {k: cells[k] for k in ("title", "description", "site_name")},
         out.splitlines()[1].startswith(f'"{url}","{url}","warning","200","'),
-        out.splitlines()[1].endswith(
+        (
             '","\'=HYPERLINK(""http://x"",""y"")","\'+1 then @SUM(A1), and ;-2","",'
-            '"\'@Formula Site"'
-        ),
+            '"\'@Formula Site","'
+        )
+        in out.splitlines()[1],
     ) == (
         {
             "title": '\'=HYPERLINK("http://x","y")',
@@ -284,7 +272,7 @@ async def _titled(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) ->
 
 @pytest.fixture
 def titled() -> Iterator[Listener]:
-    yield from _in_thread(lambda: raw_listener(script=_titled))
+    yield from in_thread(lambda: raw_listener(script=_titled))
 
 
 @pytest.mark.parametrize("title", ["=1+2", "+1", "-1", "@SUM(A1)"])
@@ -423,30 +411,29 @@ def test_unknown_format_is_a_usage_error(capsys: Any) -> None:
     assert (code, capsys.readouterr().err) == (
         2,
         "error: ogpreview check: argument --format: invalid choice: 'xml' "
-        "(choose from 'table', 'jsonl', 'csv')\n",
+        "(choose from 'table', 'jsonl', 'csv', 'junit', 'sarif', 'github', 'html')\n",
     )
 
 
-def test_input_without_urls_is_a_usage_error(tmp_path: Path, capsys: Any) -> None:
-    """A file holding only comments and blank lines: exit 2, "no URLs"."""
+def test_input_without_urls_passes_with_a_note(tmp_path: Path, capsys: Any) -> None:
+    """A file holding only comments and blank lines: exit 0, and a note that no link was
+    found on stderr (even with --quiet), nothing on stdout."""
     path = tmp_path / "empty.txt"
     path.write_text("# nothing here\n\n")
-    code = main(["check", str(path), *FETCH])
-    assert (code, capsys.readouterr().err.splitlines()[-1]) == (
-        2,
-        "error: check: no URLs in the input",
-    )
+    code = main(["check", str(path), "--quiet", *FETCH])
+    assert (code, capsys.readouterr()) == (0, ("", "note: check: no links found in the input\n"))
 
 
-def test_broken_json_without_urls_is_a_usage_error(tmp_path: Path, capsys: Any) -> None:
-    """An input with no URL in it (here broken JSON, read as text): exit 2, no traceback."""
+def test_broken_json_without_urls_passes_with_a_note(tmp_path: Path, capsys: Any) -> None:
+    """An input with no URL in it (here broken JSON, read as text): exit 0, a note, no
+    traceback."""
     path = tmp_path / "response.json"
     path.write_text('{"links": [')
     code = main(["check", str(path), "--quiet", *FETCH])
     err = capsys.readouterr().err
     assert (code, err.splitlines()[-1], "Traceback" in err) == (
-        2,
-        "error: check: no URLs in the input",
+        0,
+        "note: check: no links found in the input",
         False,
     )
 
@@ -523,19 +510,19 @@ def test_plain_output_without_a_terminal(site: Site, tmp_path: Path) -> None:
     )
 
 
-def test_progress_bar_on_a_terminal(site: Site, tmp_path: Path) -> None:
-    """With stderr on a terminal, rich draws the progress and styles the summary."""
-    urls = _urls(tmp_path, site.url("/check-good.html"))
+def _on_a_terminal(args: list[str], seen: Callable[[bytes], None]) -> tuple[int, bytes]:
+    """Run ``ogpreview check ARGS`` with stderr on a terminal (stdout discarded); ``seen``
+    gets the screen so far after each read. The exit status and the whole screen."""
     master, slave = pty.openpty()
     try:
         process = subprocess.Popen(
-            _command(urls, "--format", "jsonl", *FETCH),
+            _command(*args),
             stdout=subprocess.DEVNULL,
             stderr=slave,
             env={**_env(), "TERM": "xterm-256color", "COLUMNS": "120"},
         )
         os.close(slave)
-        chunks: list[bytes] = []
+        screen = b""
         while True:
             try:
                 chunk = os.read(master, 65536)
@@ -543,16 +530,69 @@ def test_progress_bar_on_a_terminal(site: Site, tmp_path: Path) -> None:
                 break
             if not chunk:
                 break
-            chunks.append(chunk)
+            screen += chunk
+            seen(screen)
         code = process.wait(timeout=PROCESS_DEADLINE)
     finally:
         os.close(master)
-    screen = b"".join(chunks).decode("utf-8", "replace")
-    assert (code, "\x1b[" in screen, "checked 1 URL: 1 ok, 0 warning, 0 error" in screen) == (
+    return code, screen
+
+
+def test_progress_bar_on_a_terminal(site: Site, tmp_path: Path) -> None:
+    """With stderr on a terminal, rich draws the progress and styles the summary."""
+    urls = _urls(tmp_path, site.url("/check-good.html"))
+    code, screen = _on_a_terminal([urls, "--format", "jsonl", *FETCH], lambda _: None)
+    text = screen.decode("utf-8", "replace")
+    assert (code, "\x1b[" in text, "checked 1 URL: 1 ok, 0 warning, 0 error" in text) == (
         0,
         True,
         True,
     )
+
+
+def test_progress_bar_knows_the_total_once_the_input_is_read(site: Site, tmp_path: Path) -> None:
+    """While the last link is still being checked, the bar shows done/total with the
+    duplicate left out ("2/3"), not "2/?"; the held link is let through only then."""
+    site.hold("/missing.html")
+    urls = _urls(
+        tmp_path,
+        site.url("/check-good.html"),
+        site.url("/check-good.html#again"),
+        site.url("/check-no-image.html"),
+        site.url("/missing.html"),
+    )
+    released: list[bool] = []
+
+    def seen(screen: bytes) -> None:
+        if not released and b"2/3" in screen:
+            site.release("/missing.html")
+            released.append(True)
+
+    try:
+        code, screen = _on_a_terminal([urls, "--format", "jsonl", *FETCH], seen)
+    finally:
+        if not released:  # the server would otherwise wait for it when it stops
+            site.release("/missing.html")
+    assert (released, code, b"2/?" in screen) == ([True], 1, False)
+
+
+def _interrupt_after_a_line(*args: str) -> tuple[int, str, str, str]:
+    """Run ``ogpreview check ARGS``, send SIGINT once its first line is out: the exit
+    status, that line, the rest of stdout and stderr."""
+    with subprocess.Popen(
+        _command(*args, *FETCH),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=_env(),
+    ) as process:
+        assert process.stdout is not None and process.stderr is not None
+        first = process.stdout.readline()
+        process.send_signal(signal.SIGINT)
+        rest = process.stdout.read()
+        code = process.wait(timeout=PROCESS_DEADLINE)
+        err = process.stderr.read()
+    return code, first, rest, err
 
 
 def test_ctrl_c_reports_what_was_done(servers: Servers, tmp_path: Path) -> None:
@@ -564,19 +604,8 @@ def test_ctrl_c_reports_what_was_done(servers: Servers, tmp_path: Path) -> None:
         silent.url("/one"),
         silent.url("/two"),
     )
-    with subprocess.Popen(
-        _command(urls, "--format", "jsonl", "--per-host", "2", *FETCH),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=_env(),
-    ) as process:
-        assert process.stdout is not None and process.stderr is not None
-        first = process.stdout.readline()  # the page finished; the two others are in flight
-        process.send_signal(signal.SIGINT)
-        rest = process.stdout.read()
-        code = process.wait(timeout=PROCESS_DEADLINE)
-        err = process.stderr.read()
+    # Once the page's line is out, the two others are in flight.
+    code, first, rest, err = _interrupt_after_a_line(urls, "--format", "jsonl", "--per-host", "2")
     host = f"127.0.0.1:{site.port}"
     assert (code, json.loads(first)["verdict"], rest, _timeless(err)) == (
         130,
@@ -589,6 +618,54 @@ def test_ctrl_c_reports_what_was_done(servers: Servers, tmp_path: Path) -> None:
         "most common findings:\n"
         "         1  warning  no_image\n",
     )
+
+
+def test_ctrl_c_with_an_ordered_format(servers: Servers, tmp_path: Path) -> None:
+    """SIGINT while the second link hangs, in the table format: the first link is out
+    (its finding included), then 130 and the summary."""
+    site, silent = servers.site, servers.silent
+    urls = _urls(tmp_path, site.url("/check-no-image.html"), silent.url("/one"))
+    code, first, rest, err = _interrupt_after_a_line(urls)
+    assert (code, _timeless(first + rest), err.splitlines()[0]) == (
+        130,
+        f"WARNING  200 N ms  {site.url('/check-no-image.html')}\n"
+        "    warning  no_image: no image: the card is text only\n",
+        "interrupted: stopped after 1 URL",
+    )
+
+
+def test_ctrl_c_still_writes_a_whole_document(tmp_path: Path) -> None:
+    """SIGINT while the only link hangs, in the SARIF format: the log is still whole, valid
+    SARIF 2.1.0, and says that the run did not finish."""
+    connected = threading.Event()
+
+    async def hang(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        connected.set()
+        await reader.read()
+
+    listeners = in_thread(lambda: raw_listener(script=hang))
+    listener = next(listeners)
+    try:
+        urls = _urls(tmp_path, listener.url("/hangs"))
+        with subprocess.Popen(
+            _command(urls, "--format", "sarif", "--quiet", *FETCH),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+            env=_env(),
+        ) as process:
+            assert connected.wait(PROCESS_DEADLINE)  # the check is running
+            process.send_signal(signal.SIGINT)
+            out, _ = process.communicate(timeout=PROCESS_DEADLINE)
+    finally:
+        listeners.close()
+    doc = json.loads(out)
+    assert (
+        process.returncode,
+        sarif_errors(doc),
+        doc["runs"][0]["invocations"][0]["executionSuccessful"],
+        doc["runs"][0]["results"],
+    ) == (130, [], False, [])
 
 
 def test_lone_surrogate_in_a_page_is_reported_not_fatal(
@@ -685,7 +762,7 @@ async def _odd_content_type(reader: asyncio.StreamReader, writer: asyncio.Stream
 @pytest.fixture
 def odd_type() -> Iterator[Listener]:
     """A server whose Content-Type holds bytes that are not UTF-8."""
-    yield from _in_thread(lambda: raw_listener(script=_odd_content_type))
+    yield from in_thread(lambda: raw_listener(script=_odd_content_type))
 
 
 @pytest.mark.parametrize("processes", ["1", "2"])

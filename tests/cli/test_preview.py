@@ -2,44 +2,22 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
-import threading
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from ogpreview.cli import main
-from tests.servers import Site, site_server
+from tests.servers import Site, in_thread, site_server
 
 FETCH = ["--allow-network", "127.0.0.0/8", "--allow-port", "any"]
-DEADLINE = 30.0
 
 
 @pytest.fixture
 def site() -> Iterator[Site]:
     """The fixture site served from a thread (the command runs its own event loop)."""
-    loop = asyncio.new_event_loop()
-    ready = threading.Event()
-    holder: dict[str, Site] = {}
-    stop = asyncio.Event()
-
-    async def serve() -> None:
-        async with site_server() as server:
-            holder["site"] = server
-            ready.set()
-            await stop.wait()
-
-    thread = threading.Thread(target=loop.run_until_complete, args=(serve(),), daemon=True)
-    thread.start()
-    assert ready.wait(DEADLINE)
-    try:
-        yield holder["site"]
-    finally:
-        loop.call_soon_threadsafe(stop.set)
-        thread.join(DEADLINE)
-        loop.close()
+    yield from in_thread(site_server)
 
 
 def test_json_card(site: Site, capsys: Any) -> None:

@@ -10,9 +10,6 @@ from __future__ import annotations
 import asyncio
 import html
 import json
-import os
-import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -22,24 +19,19 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from ogpreview.settings import Settings
 from ogpreview.web import create_app
+from tests.browser import chromium, needs_chromium
 from tests.conftest import ROOT
 from tests.web_origin import SiteOrigin, site_origin
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = ROOT / "artifacts"
 PAGES = ("card-normal.html", "card-long-title.html", "card-rtl.html", "card-no-image.html")
-#: Upper bound for one Chromium run (a hang guard, not a timing assertion).
-CHROMIUM_DEADLINE = 60.0
 WINDOW = (600, 720)
 FRAME_WIDTH = 560
 FRAME_HEIGHT = 160
 CARD_MAX_WIDTH = 520
 IMAGE_BOX = 96
 
-pytestmark = pytest.mark.skipif(
-    not Path(CHROMIUM).exists() and os.environ.get("CI", "").lower() != "true",
-    reason="chromium is not installed (CI installs it)",
-)
+pytestmark = needs_chromium
 
 MEASURE = """
 <script>
@@ -110,34 +102,6 @@ async def wrapper_app(
     return app
 
 
-async def chromium(url: str, *extra: str) -> str:
-    with tempfile.TemporaryDirectory() as profile:
-        process = await asyncio.create_subprocess_exec(
-            CHROMIUM,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--disable-dev-shm-usage",
-            "--hide-scrollbars",
-            f"--user-data-dir={profile}",
-            f"--window-size={WINDOW[0]},{WINDOW[1]}",
-            "--virtual-time-budget=5000",
-            *extra,
-            url,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.DEVNULL,
-        )
-        async with asyncio.timeout(CHROMIUM_DEADLINE):
-            out, _ = await process.communicate()
-        assert process.returncode == 0
-    return out.decode()
-
-
 @pytest.fixture(scope="module")
 def layout_and_screenshot() -> dict[str, Any]:
     """Measure the four cards once (two Chromium runs) for all the tests below."""
@@ -157,13 +121,13 @@ def layout_and_screenshot() -> dict[str, Any]:
                     url = f"http://127.0.0.1:{runner.addresses[0][1]}/"
                     try:
                         if measure_it:
-                            dom = await chromium(url, "--dump-dom")
+                            dom = await chromium(url, "--dump-dom", window=WINDOW)
                             start = dom.index('<pre id="layout">') + len('<pre id="layout">')
                             results = json.loads(html.unescape(dom[start : dom.index("</pre>")]))
                         else:
                             ARTIFACTS.mkdir(exist_ok=True)
                             shot = ARTIFACTS / "cards.png"
-                            await chromium(url, f"--screenshot={shot}")
+                            await chromium(url, f"--screenshot={shot}", window=WINDOW)
                             results["_screenshot"] = str(shot)
                     finally:
                         await runner.cleanup()
