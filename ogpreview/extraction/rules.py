@@ -735,6 +735,7 @@ PRECEDENCE: dict[str, Field] = {
         _text(SHORT_LIMIT),
     ),
     "theme_color": Field((_theme_color,), _text(SHORT_LIMIT)),
+    "twitter_card": Field((_metas("twitter:card"),), _lower_text),
     "favicon": Field((_favicons, _favicon_default), _favicon),
     "oembed_url": Field((_oembed_links,), _absolute),
 }

@@ -60,6 +60,7 @@ def test_json_card(site: Site, capsys: Any) -> None:
             "published_time": None,
             "oembed_url": None,
             "theme_color": None,
+            "twitter_card": None,
         },
     )
 

@@ -49,6 +49,7 @@ def normal_card(origin: SiteOrigin) -> dict[str, Any]:
         "published_time": None,
         "oembed_url": None,
         "theme_color": None,
+        "twitter_card": None,
     }
 
 
