@@ -14,7 +14,7 @@ from ogpreview.extraction.rules import Context, first_value_and_source
 from ogpreview.fetch.response import parse_content_type
 from ogpreview.urls import absolutize, is_plain_absolute
 
-__all__ = ["FIELDS", "explain", "extract"]
+__all__ = ["FIELDS", "explain", "explain_page", "extract"]
 
 
 def _page_url(url: str) -> str:
@@ -50,6 +50,14 @@ def explain(
     its value (``meta:og:title``, ``meta:twitter:title``, ``jsonld:headline``,
     ``html_title``, ``og_images``, ``host_name``, ...) or None when the field is empty.
     Link checkers use it to tell declared values from inferred ones."""
+    card, sources, _ = explain_page(html, url, content_type=content_type)
+    return card, sources
+
+
+def explain_page(
+    html: bytes | str, url: str, *, content_type: str | None = None
+) -> tuple[Card, dict[str, str | None], Context]:
+    """:func:`explain`, plus the parsed page the rules read (for showing what it declares)."""
     page_url = _page_url(url)
     page = parse_page(html, page_url, parse_content_type(content_type)[1])
     base = absolutize(page_url, page.base_href) if page.base_href else None
@@ -59,7 +67,7 @@ def explain(
     for name in FIELDS:
         values[name], sources[name] = first_value_and_source(ctx, name)
     values["url"] = values["url"] or page_url
-    return Card(**values), sources
+    return Card(**values), sources, ctx
 
 
 #: The card fields, in the order they are extracted (the Card's own field order).

@@ -71,8 +71,8 @@ def test_markdown_card(site: Site, capsys: Any) -> None:
     assert (code, capsys.readouterr().out) == (
         0,
         "> **Check Site**\n"
-        f"> [A checked page](<{site.url('/check-no-image.html')}>)\n"
-        "> What the page is about, in a sentence\\.\n",
+        f"> [A checked page]({site.url('/check-no-image.html')})\n"
+        "> What the page is about, in a sentence.\n",
     )
 
 
