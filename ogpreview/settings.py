@@ -130,6 +130,9 @@ class Settings:
     rate_limit: int = 120
     #: Take the client address from X-Forwarded-For (only behind a trusted proxy).
     trust_forwarded_for: bool = False
+    #: The preview debugger at ``/``: None serves it unless API keys are set (then it is
+    #: off unless switched on, and asks for a key); True or False decide.
+    debugger: bool | None = None
     # --- batch check jobs ------------------------------------------------------------------
     #: URLs one job may hold.
     check_max_urls: int = 10_000
@@ -189,6 +192,11 @@ class Settings:
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1")
 
+    @property
+    def debugger_on(self) -> bool:
+        """Whether ``/`` serves the debugger: by default only without API keys."""
+        return not self.api_keys if self.debugger is None else self.debugger
+
     def replace(self, **changes: Any) -> Settings:
         """A copy with some fields changed (validated like the constructor)."""
         return dataclasses.replace(self, **changes)
@@ -225,7 +233,9 @@ def _parse_env(f: dataclasses.Field[Any], raw: str) -> Any:
         return _ports(p for p in text.split(",") if p.strip())
     if kind.startswith("tuple"):
         return tuple(p.strip() for p in text.split(",") if p.strip())
-    if kind == "bool":
+    if kind == "bool | None" and not text:
+        return None
+    if kind in ("bool", "bool | None"):
         lowered = text.lower()
         if lowered in {"1", "true", "yes", "on"}:
             return True

@@ -67,9 +67,10 @@ CARD_CSS = f"""
 .ogp-large .ogp-desc{{max-height:36px;-webkit-line-clamp:2;line-clamp:2}}
 .ogp-domain{{margin:4px 0 0;height:16px;font-size:12px;line-height:16px;color:#59636e;
   white-space:nowrap;overflow:hidden;text-overflow:ellipsis}}
-.ogp-image{{flex:0 0 96px;width:96px;height:96px;border-radius:6px;overflow:hidden;
-  background:#f6f8fa}}
-.ogp-image img{{display:block;width:100%;height:100%;object-fit:cover}}
+.ogp-image{{position:relative;flex:0 0 96px;width:96px;height:96px;min-height:0;
+  border-radius:6px;overflow:hidden;background:#f6f8fa}}
+.ogp-image img{{position:absolute;inset:0;display:block;width:100%;height:100%;
+  object-fit:cover}}
 .ogp-large .ogp-image,.ogp-image-link .ogp-image{{flex:none;width:100%;height:auto;
   aspect-ratio:{LARGE_IMAGE_RATIO}/1;border-radius:0}}
 .ogp-image-link .ogp-image img{{object-fit:contain}}
@@ -121,9 +122,7 @@ def _style(look: Look) -> str:
     return f' style="{";".join(props)}"' if props else ""
 
 
-def card_fragment(
-    card: Card, *, image_src: str | None, favicon_src: str | None = None
-) -> str:
+def card_fragment(card: Card, *, image_src: str | None, favicon_src: str | None = None) -> str:
     """The card as one ``<a class="ogp-card">`` element (needs :data:`CARD_CSS`).
 
     ``image_src`` and ``favicon_src`` are where the image and the site icon are loaded
@@ -160,7 +159,8 @@ def card_fragment(
         desc = truncate(card.description, MAX_DESCRIPTION_CHARS)
         parts.append(f'<p class="ogp-desc" dir="auto">{_text(desc)}</p>')
     if look.domain != look.site:
-        parts.append(f'<p class="ogp-domain" dir="ltr">{_text(look.domain)}</p>')
+        # <bdi>: the domain reads left to right but sits on the card's own side.
+        parts.append(f'<p class="ogp-domain"><bdi>{_text(look.domain)}</bdi></p>')
     parts.append("</div>")
     if layout == "small":
         parts.append(image)
