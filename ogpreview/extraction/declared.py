@@ -107,7 +107,7 @@ def _value_of(value: Any) -> Any:
 def _gives(ctx: Context, name: str, raw: str, chosen: Any, *, url: bool = False) -> bool:
     """Whether the tag value ``raw`` is where field ``name``'s value came from."""
     if url or name in ("image", "favicon", "url", "oembed_url"):
-        return ctx.resolve(raw) == _value_of(chosen)
+        return bool(ctx.resolve(raw) == _value_of(chosen))
     try:
         value = PRECEDENCE[name].accept(ctx, raw.strip().lstrip("@"))
     except Exception:  # a validator that refuses this value refuses it
@@ -146,7 +146,11 @@ def _metas(ctx: Context, card: Card, sources: Mapping[str, str | None]) -> dict[
 def _links(
     ctx: Context, card: Card, sources: Mapping[str, str | None], rels: Iterable[str]
 ) -> list[dict[str, Any]]:
-    wanted = {name: _RULE_RELS[s] for name, s in sources.items() if s in _RULE_RELS}
+    wanted = {
+        name: _RULE_RELS[source]
+        for name, source in sources.items()
+        if source is not None and source in _RULE_RELS
+    }
     out: list[dict[str, Any]] = []
     for attrs in ctx.page.links_with_rel(*rels):
         if len(out) >= MAX_TAGS_PER_GROUP:
