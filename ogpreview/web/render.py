@@ -54,10 +54,10 @@ CARD_CSS = f"""
   gap:0;padding:0}}
 .ogp-text{{flex:1 1 auto;min-width:0;overflow:hidden}}
 .ogp-large .ogp-text,.ogp-image-link .ogp-text{{padding:10px 12px 12px}}
-.ogp-site{{display:flex;align-items:center;gap:6px;margin:0 0 2px;height:18px;
+.ogp-site{{display:flex;align-items:center;margin:0 0 2px;height:18px;
   font-size:12px;line-height:18px;color:#59636e;min-width:0}}
 .ogp-site span{{min-width:0;overflow:hidden;white-space:nowrap;text-overflow:ellipsis}}
-.ogp-icon{{flex:0 0 16px;width:16px;height:16px;border-radius:3px;object-fit:contain}}
+.ogp-icon{{flex:none;max-width:16px;max-height:16px;margin-inline-end:6px;border-radius:3px}}
 .ogp-title{{margin:0 0 4px;font-size:15px;font-weight:600;line-height:20px;max-height:40px;
   display:-webkit-box;-webkit-box-orient:vertical;-webkit-line-clamp:2;line-clamp:2;
   overflow:hidden;overflow-wrap:anywhere;color:#0969da}}
@@ -146,9 +146,10 @@ def card_fragment(card: Card, *, image_src: str | None, favicon_src: str | None 
         parts.append(image)
     parts.append('<div class="ogp-text"><p class="ogp-site">')
     if favicon_src is not None:
+        # No width/height: a favicon that does not load (alt="") then takes no room.
         parts.append(
-            f'<img class="ogp-icon" src="{_text(favicon_src)}" alt="" width="16" height="16" '
-            'loading="lazy" referrerpolicy="no-referrer">'
+            f'<img class="ogp-icon" src="{_text(favicon_src)}" alt="" loading="lazy" '
+            'referrerpolicy="no-referrer">'
         )
     parts.append(f'<span dir="auto">{_text(look.site)}</span></p>')
     parts.append(

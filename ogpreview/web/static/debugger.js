@@ -214,7 +214,7 @@
   }
 
   function siteLine(v, className, withIcon) {
-    const icon = withIcon ? proxied(v.favicon, {class: "pf-icon", width: 16, height: 16}) : null;
+    const icon = withIcon ? proxied(v.favicon, {class: "pf-icon"}) : null;
     return h("div", {class: className}, icon, h("span", {dir: "auto", text: v.site}));
   }
 
@@ -339,7 +339,7 @@
     if (v.accentLight) card.style.setProperty("--ogp-accent", v.accentLight);
     if (v.accentDark) card.style.setProperty("--ogp-accent-dark", v.accentDark);
     const image = v.layout === "text" ? null : imageBox(v, "ogp-image");
-    const icon = proxied(v.favicon, {class: "ogp-icon", width: 16, height: 16});
+    const icon = proxied(v.favicon, {class: "ogp-icon"});
     const text = h("div", {class: "ogp-text"},
       h("p", {class: "ogp-site"}, icon, h("span", {dir: "auto", text: v.site})),
       h("p", {class: "ogp-title", dir: "auto", title: clip(v.shownTitle, 500), text: v.shownTitle}),
