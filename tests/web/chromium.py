@@ -130,6 +130,22 @@ class Tab:
             raise RuntimeError(str(result["exceptionDetails"]))
         return result["result"].get("value")
 
+    async def press(self, key: str, *, shift: bool = False) -> None:
+        """One key press (Tab, Enter or space) as a keyboard would send it."""
+        codes = {"Tab": ("Tab", 9, ""), "Enter": ("Enter", 13, "\r"), " ": ("Space", 32, " ")}
+        code, number, text = codes[key]
+        params: dict[str, Any] = {
+            "key": key,
+            "code": code,
+            "windowsVirtualKeyCode": number,
+            "modifiers": 8 if shift else 0,
+        }
+        await self.call("Input.dispatchKeyEvent", type="keyDown", text=text, **params)
+        await self.call("Input.dispatchKeyEvent", type="keyUp", **params)
+
+    async def type(self, text: str) -> None:
+        await self.call("Input.insertText", text=text)
+
     async def dark(self, on: bool) -> None:
         scheme = "dark" if on else "light"
         await self.call(
