@@ -27,7 +27,94 @@ from ogpreview.text import scrub_surrogates
 from ogpreview.web.keys import PREVIEWER_KEY, SIGNER_KEY
 from ogpreview.web.present import look_of
 
-__all__ = ["explained_preview"]
+__all__ = ["EXPLAIN_SCHEMA", "explained_preview"]
+
+_NULLABLE_STRING = {"type": "string", "nullable": True}
+_TAG: dict[str, Any] = {
+    "type": "object",
+    "required": ["key", "value", "chosen"],
+    "properties": {
+        "key": {"type": "string", "description": "the tag's name (og:title, icon, @type)"},
+        "value": {"type": "string"},
+        "chosen": {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "the card fields this tag's value became",
+        },
+        "sizes": {"type": "string"},
+        "type": {"type": "string"},
+        "valid": {"type": "boolean", "description": "JSON-LD: whether the block is valid JSON"},
+    },
+}
+_TAGS = {"type": "array", "items": _TAG}
+#: The OpenAPI schema of ``explain`` (ogpreview.web.openapi puts it in the document).
+EXPLAIN_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["fetch", "fields", "tags", "look"],
+    "properties": {
+        "fetch": {
+            "type": "object",
+            "description": "the fetch that read the page (reread: the card came from the "
+            "cache and the page was read again for this explanation)",
+            "properties": {
+                "status": {"type": "integer"},
+                "redirects": {"type": "array", "items": {"type": "string"}},
+                "content_type": _NULLABLE_STRING,
+                "bytes": {"type": "integer"},
+                "complete": {"type": "boolean"},
+                "peer": _NULLABLE_STRING,
+                "elapsed_ms": {"type": "number"},
+                "ttfb_ms": {"type": "number"},
+                "lookup_ms": {"type": "number"},
+                "reread": {"type": "boolean"},
+            },
+        },
+        "fields": {
+            "type": "array",
+            "description": "each card field: the value served, the page's own value and the "
+            "extraction rule that chose it",
+            "items": {
+                "type": "object",
+                "required": ["field", "value", "extracted", "source", "rule"],
+                "properties": {
+                    "field": {"type": "string"},
+                    "value": {},
+                    "extracted": {},
+                    "source": _NULLABLE_STRING,
+                    "rule": _NULLABLE_STRING,
+                },
+            },
+        },
+        "tags": {
+            "type": "object",
+            "nullable": True,
+            "description": "what the page declares (null for a link that is not HTML)",
+            "properties": {
+                "title": {"allOf": [_TAG], "nullable": True},
+                **{group: _TAGS for group in ("opengraph", "twitter", "meta", "icons", "links")},
+                "jsonld": _TAGS,
+                "lang": _NULLABLE_STRING,
+                "base": _NULLABLE_STRING,
+            },
+        },
+        "look": {
+            "type": "object",
+            "description": "how cards show it: layout, direction, title as shown, accent "
+            "colours that contrast with the light and dark card, signed image URLs",
+            "properties": {
+                "layout": {"type": "string", "enum": ["large", "small", "text", "image"]},
+                "direction": {"type": "string", "enum": ["ltr", "rtl"]},
+                "site": {"type": "string"},
+                "title": {"type": "string"},
+                "domain": {"type": "string"},
+                "accent_light": _NULLABLE_STRING,
+                "accent_dark": _NULLABLE_STRING,
+                "image_src": _NULLABLE_STRING,
+                "favicon_src": _NULLABLE_STRING,
+            },
+        },
+    },
+}
 
 
 def _value(value: Any) -> Any:

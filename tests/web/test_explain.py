@@ -3,12 +3,16 @@ against a real page origin on 127.0.0.1."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import urlencode
 
 import pytest
+import requests
+import schemathesis
 from aiohttp.test_utils import TestClient
+from schemathesis.core.transport import Response
 
 from ogpreview.card import Card
 from ogpreview.check.advice import FIXES
@@ -301,3 +305,31 @@ async def test_card_shows_favicon_through_the_proxy(
     response = await client.get("/v1/card", params={"url": origin.url("/card-small.html")})
     icon = proxied(origin.url("/icon.png")).replace("&", "&amp;")
     assert f'<img class="ogp-icon" src="{icon}"' in await response.text()
+
+
+def conforms(document: dict[str, Any], body: bytes) -> None:
+    """Raise unless ``body`` is a 200 answer of GET /v1/preview as ``document`` describes."""
+    operation = schemathesis.openapi.from_dict(document)["/v1/preview"]["GET"]
+    request = requests.Request("GET", "http://127.0.0.1/v1/preview").prepare()
+    response = Response(
+        status_code=200,
+        headers={"Content-Type": ["application/json"]},
+        content=body,
+        request=request,
+        elapsed=0.0,
+        verify=True,
+    )
+    operation.validate_response(response)
+
+
+async def test_explained_answer_is_as_documented(
+    client: TestClient[Any, Any], origin: SiteOrigin
+) -> None:
+    """A real explain+findings answer matches the OpenAPI document's Preview schema, and a
+    broken one does not (so the check can fail)."""
+    document = await (await client.get("/openapi.json")).json()
+    body = await explained(client, origin.url("/to/card-small.html"))
+    conforms(document, json.dumps(body).encode())
+    body["explain"]["look"]["layout"] = "huge"
+    with pytest.raises(Exception, match="huge"):
+        conforms(document, json.dumps(body).encode())
