@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -14,19 +13,7 @@ from aiohttp.test_utils import TestClient
 from ogpreview.web.debugger import DEBUGGER_PATHS
 from ogpreview.web.render import card_height
 from tests.service import BASE, api, sig
-from tests.web_origin import SITE, SiteOrigin, site_origin
-
-
-@pytest.fixture
-async def origin() -> AsyncIterator[SiteOrigin]:
-    async with site_origin() as running:
-        yield running
-
-
-@pytest.fixture
-async def client() -> AsyncIterator[TestClient[Any, Any]]:
-    async with api() as running:
-        yield running
+from tests.web_origin import SITE, SiteOrigin
 
 
 def normal_card(origin: SiteOrigin) -> dict[str, Any]:

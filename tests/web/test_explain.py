@@ -4,7 +4,6 @@ against a real page origin on 127.0.0.1."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import urlencode
 
@@ -17,20 +16,8 @@ from schemathesis.core.transport import Response
 from ogpreview.card import Card
 from ogpreview.check.advice import FIXES
 from ogpreview.check.checker import FINDINGS
-from tests.service import api, sig
-from tests.web_origin import SiteOrigin, site_origin
-
-
-@pytest.fixture
-async def origin() -> AsyncIterator[SiteOrigin]:
-    async with site_origin() as running:
-        yield running
-
-
-@pytest.fixture
-async def client() -> AsyncIterator[TestClient[Any, Any]]:
-    async with api() as running:
-        yield running
+from tests.service import sig
+from tests.web_origin import SiteOrigin
 
 
 async def explained(client: TestClient[Any, Any], url: str, **extra: str) -> dict[str, Any]:
