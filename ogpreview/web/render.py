@@ -9,6 +9,7 @@ decisions (large or small image, direction, title, accent) are :mod:`ogpreview.w
 from __future__ import annotations
 
 import html
+import math
 import re
 
 from ogpreview.card import Card
@@ -84,13 +85,16 @@ CARD_CSS = f"""
 }}
 """
 
-#: Heights of the card's parts in CARD_CSS (px): padding and borders, the lines.
-_PAD = 24
-_BORDER = 2
-_SITE = 20
-_TITLE = 44
-_DESC = {"large": 36, "other": 54}
-_DOMAIN = 20
+#: Sizes of the card's parts in CARD_CSS (px): borders (1 px, the accent 4), paddings
+#: (12 around a small card, 10 and 12 under a large image), lines with their margins.
+_BORDER = 1
+_ACCENT = 4
+_PAD = 12
+_LARGE_PAD = 10 + 12
+_SITE = 18 + 2
+_TITLE = 2 * 20 + 4
+_DESC = {"large": 2 * 18, "other": 3 * 18}
+_DOMAIN = 4 + 16
 _THUMB = 96
 
 
@@ -98,10 +102,11 @@ def card_height(layout: Layout) -> int:
     """The tallest a card of this layout is drawn at :data:`CARD_WIDTH` (for oEmbed)."""
     text = _SITE + _TITLE + _DOMAIN
     if layout in ("large", "image"):
-        image = round((CARD_WIDTH - 2 - 4) / LARGE_IMAGE_RATIO)
+        image = (CARD_WIDTH - _BORDER - _ACCENT) / LARGE_IMAGE_RATIO
         desc = _DESC["large"] if layout == "large" else 0
-        return _BORDER + image + 22 + text + desc
-    return _BORDER + _PAD + max(text + _DESC["other"], _THUMB if layout == "small" else 0)
+        return math.ceil(2 * _BORDER + image + _LARGE_PAD + text + desc)
+    thumb = _THUMB if layout == "small" else 0
+    return 2 * _BORDER + 2 * _PAD + max(text + _DESC["other"], thumb)
 
 
 def _text(value: str | None) -> str:

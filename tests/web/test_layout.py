@@ -27,6 +27,7 @@ from tests.web_origin import SiteOrigin, site_origin
 PAGES = {
     "/card-normal.html": "large",
     "/card-long-title.html": "large",
+    "/card-long-text.html": "large",
     "/card-rtl.html": "large",
     "/card-small.html": "small",
     "/card-no-image.html": "text",
@@ -195,6 +196,13 @@ def test_layout_and_height_as_announced(layouts: dict[str, Any], scheme: str, pa
     layout = PAGES[page]
     assert m["layout"] == ("image-link" if layout == "image" else layout)
     assert m["card"]["height"] <= card_height(layout)
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_announced_height_is_the_tallest_card(layouts: dict[str, Any], scheme: str) -> None:
+    """A card with every line at its longest is as tall as the oEmbed height says."""
+    height = layouts[scheme]["/card-long-text.html"]["card"]["height"]
+    assert card_height("large") - 1 < height <= card_height("large")
 
 
 @pytest.mark.parametrize("scheme", SCHEMES)
