@@ -20,6 +20,7 @@ TEXT_FIELDS = (
     "published_time",
     "oembed_url",
     "theme_color",
+    "twitter_card",
 )
 
 
@@ -98,6 +99,9 @@ class Card:
     published_time: str | None = None
     oembed_url: str | None = None
     theme_color: str | None = None
+    #: The page's ``twitter:card`` (``summary``, ``summary_large_image``, ...): the layout
+    #: it asks for. Cards cached before this field existed read it as None.
+    twitter_card: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The card's JSON shape (see README); ``Card.from_dict`` reverses it exactly."""
@@ -114,6 +118,7 @@ class Card:
             "published_time": self.published_time,
             "oembed_url": self.oembed_url,
             "theme_color": self.theme_color,
+            "twitter_card": self.twitter_card,
         }
 
     @classmethod

@@ -162,6 +162,7 @@ class ApiSettings:
     keepalive_timeout: float
     max_idle_connections: int
     image_url_ttl: float
+    debugger: bool | None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -267,6 +268,9 @@ class Settings:
     #: Idle kept-alive connections one server process keeps; past it the longest idle
     #: one is closed.
     max_idle_connections: int = 256
+    #: The preview debugger at ``/``: None serves it unless API keys are set (then it is
+    #: off unless switched on, and asks for a key); True or False decide.
+    debugger: bool | None = None
     # --- batch check jobs ------------------------------------------------------------------
     #: URLs one job may hold.
     check_max_urls: int = 10_000
@@ -367,6 +371,11 @@ class Settings:
         """The batch check jobs' part."""
         return _part(self, JobSettings)
 
+    @property
+    def debugger_on(self) -> bool:
+        """Whether ``/`` serves the debugger: by default only without API keys."""
+        return not self.api_keys if self.debugger is None else self.debugger
+
     def replace(self, **changes: Any) -> Settings:
         """A copy with some fields changed (validated like the constructor)."""
         return dataclasses.replace(self, **changes)
@@ -403,7 +412,9 @@ def _parse_env(f: dataclasses.Field[Any], raw: str) -> Any:
         return _ports(p for p in text.split(",") if p.strip())
     if kind.startswith("tuple"):
         return tuple(p.strip() for p in text.split(",") if p.strip())
-    if kind == "bool":
+    if kind == "bool | None" and not text:
+        return None
+    if kind in ("bool", "bool | None"):
         lowered = text.lower()
         if lowered in {"1", "true", "yes", "on"}:
             return True

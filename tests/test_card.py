@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from ogpreview import Card, Image
@@ -21,6 +23,7 @@ FULL = Card(
     published_time="2024-01-02T03:04:05Z",
     oembed_url="https://example.com/oembed?url=a",
     theme_color="#ffffff",
+    twitter_card="summary_large_image",
 )
 
 
@@ -45,6 +48,7 @@ def test_to_dict_has_the_documented_shape() -> None:
         "published_time": "2024-01-02T03:04:05Z",
         "oembed_url": "https://example.com/oembed?url=a",
         "theme_color": "#ffffff",
+        "twitter_card": "summary_large_image",
     }
 
 
@@ -52,6 +56,12 @@ def test_to_dict_has_the_documented_shape() -> None:
 def test_from_dict_reverses_to_dict(card: Card) -> None:
     """from_dict(to_dict(card)) is the same card, full or empty."""
     assert Card.from_dict(card.to_dict()) == card
+
+
+def test_dict_cached_before_twitter_card_still_reads() -> None:
+    """A card dict written before the twitter_card field existed reads with it as None."""
+    old = {k: v for k, v in FULL.to_dict().items() if k != "twitter_card"}
+    assert Card.from_dict(old) == dataclasses.replace(FULL, twitter_card=None)
 
 
 def test_absent_values_are_none() -> None:

@@ -89,6 +89,10 @@ def _app(origin: SiteOrigin) -> web.Application:
         await asyncio.sleep(int(request.match_info["ms"]) / 1000)
         return web.FileResponse(SITE / "card-normal.html")
 
+    @routes.get("/to/{name}")
+    async def redirect(request: web.Request) -> web.Response:
+        raise web.HTTPFound(f"/{request.match_info['name']}")
+
     @routes.get("/{name}")
     async def static(request: web.Request) -> web.StreamResponse:
         path = SITE / request.match_info["name"]
@@ -153,4 +157,5 @@ def normal_card(origin: SiteOrigin) -> dict[str, Any]:
         "published_time": None,
         "oembed_url": None,
         "theme_color": None,
+        "twitter_card": None,
     }

@@ -34,6 +34,7 @@ from ogpreview.cache import NullCache
 from ogpreview.cachekey import normalize_url, plain_url_parts
 from ogpreview.card import Card
 from ogpreview.errors import HTTPStatusError, PreviewError
+from ogpreview.extraction.declared import rule_label
 from ogpreview.extraction.extractor import explain_result
 from ogpreview.fetch.imageprobe import probe_image
 from ogpreview.fetch.response import FetchResult
@@ -148,29 +149,6 @@ _OG_SOURCES = {
     "image": "og_images",
     "site_name": "meta:og:site_name",
     "url": "og_url",
-}
-#: How findings name the rule an inferred value came from.
-_SOURCE_LABELS = {
-    "meta:twitter:title": "twitter:title",
-    "meta:twitter:description": "twitter:description",
-    "meta:description": "the meta description",
-    "jsonld:headline": "JSON-LD headline",
-    "jsonld:name": "JSON-LD name",
-    "jsonld:description": "JSON-LD description",
-    "html_title": "the <title> tag",
-    "first_h1": "the first <h1>",
-    "first_paragraph": "the first paragraph",
-    "body_text": "the body text",
-    "twitter_images": "twitter:image",
-    "jsonld_images": "a JSON-LD image",
-    "link_image_src": "link rel=image_src",
-    "itemprop_images": "an itemprop=image",
-    "largest_img": "the largest <img>",
-    "video_poster": "a <video> poster",
-    "first_img": "the first <img>",
-    "meta:application-name": "application-name",
-    "host_name": "the host name",
-    None: "oEmbed",
 }
 _BOT_BLOCKING = frozenset({401, 403, 429, 451})
 #: A page's card as extracted (before oEmbed and the image probe) and each field's source.
@@ -293,7 +271,8 @@ def _sorted(findings: list[Finding]) -> tuple[Finding, ...]:
 
 
 def _label(source: str | None) -> str:
-    return _SOURCE_LABELS.get(source) or str(source)
+    # A field with a value but no extraction rule got it from oEmbed.
+    return "oEmbed" if source is None else rule_label(source)
 
 
 def dedup_key(url: str) -> int:
@@ -416,15 +395,31 @@ class Checker:
         except Exception as exc:  # one broken link must never end a run of thousands
             log.exception("checking %s failed", url)
             return failed_result(url, f"the check itself failed: {exc!r}", started=start)
+        extracted = None
+        if result.fetch is not None and result.extracted is not None and result.sources:
+            extracted = (result.extracted, result.sources)
+        return await self.review(url, card, fetch, extracted, started=start)
+
+    async def review(
+        self,
+        url: str,
+        card: Card,
+        fetch: FetchResult,
+        extracted: _Extracted | None = None,
+        *,
+        started: float,
+    ) -> CheckResult:
+        """The check of a link already previewed: the findings on ``card`` and the fetch
+        of its page (``extracted``: the page's card before oEmbed and the image probe, and
+        each field's source; read from ``fetch`` when not given). Probes the image like
+        :meth:`check`; never raises. ``started`` is when the check began
+        (``time.perf_counter()``)."""
         try:
-            extracted = None
-            if result.fetch is not None and result.extracted is not None and result.sources:
-                extracted = (result.extracted, result.sources)
             findings = await self._findings(card, fetch, extracted)
         except Exception as exc:
             log.exception("analysing %s failed", url)
             findings = [_finding("internal_error", f"the check itself failed: {exc!r}")]
-        return self._result(url, fetch.url, findings, card, fetch.status, start)
+        return self._result(url, fetch.url, findings, card, fetch.status, started)
 
     @staticmethod
     def _result(

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-__all__ = ["FINDING_HELP", "FindingHelp"]
+__all__ = ["FINDING_HELP", "FIXES", "FindingHelp", "fix_for"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,8 +115,7 @@ FINDING_HELP: Mapping[str, FindingHelp] = {
         "Use an image of at least 200x200 pixels; 1200x630 gives a sharp large card.",
     ),
     "og_url_mismatch": FindingHelp(
-        "og:url names another URL than the page's final URL (on another site: the card "
-        "ignores it)",
+        "og:url names another URL than the page's final URL (on another site: the card ignores it)",
         "Make og:url the page's canonical address; hosts take the preview from the og:url.",
     ),
     "title_too_long": FindingHelp(
@@ -162,3 +161,12 @@ FINDING_HELP: Mapping[str, FindingHelp] = {
         'Add <meta property="og:site_name" content="..."> with the site\'s name.',
     ),
 }
+
+
+#: How to fix each finding, by code: what the debugger and the API's ``findings=1`` show.
+FIXES: Mapping[str, str] = {code: help.fix for code, help in FINDING_HELP.items()}
+
+
+def fix_for(code: str) -> str:
+    """The advice for a finding code (a generic line for a code this version lacks)."""
+    return FIXES.get(code) or FIXES["fetch_error"]

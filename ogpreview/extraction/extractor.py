@@ -20,7 +20,7 @@ from ogpreview.extraction.rules import Context, first_value_and_source, foreign_
 from ogpreview.fetch.response import FetchResult, parse_content_type, served_type
 from ogpreview.urls import absolutize, is_plain_absolute
 
-__all__ = ["FIELDS", "explain", "explain_result", "extract"]
+__all__ = ["FIELDS", "explain", "explain_page", "explain_result", "extract"]
 
 
 def _page_url(url: str) -> str:
@@ -60,6 +60,14 @@ def explain(
     ``html_title``, ``og_images``, ``host_name``, ...) or None when the field is empty;
     and ``og_url_ignored``, the og:url the page declares on another site (never trusted).
     Link checkers use it to tell declared values from inferred ones."""
+    card, sources, _ = explain_page(html, url, content_type=content_type)
+    return card, sources
+
+
+def explain_page(
+    html: bytes | str, url: str, *, content_type: str | None = None
+) -> tuple[Card, dict[str, str | None], Context]:
+    """:func:`explain`, plus the parsed page the rules read (for showing what it declares)."""
     page_url = _page_url(url)
     mime = served_type(html, content_type)
     # A file has no markup: its card is that of an empty page there, plus the file's own.
@@ -76,7 +84,7 @@ def explain(
             values[name], sources[name] = value, source
     if sources["url"] != "og_url" and (ignored := foreign_og_url(ctx)) is not None:
         sources["og_url_ignored"] = ignored
-    return Card(**values), sources
+    return Card(**values), sources, ctx
 
 
 def explain_result(result: FetchResult) -> tuple[Card, dict[str, str | None]]:

@@ -24,7 +24,15 @@ from ogpreview.extraction.document import BYTES_RE2, Page
 from ogpreview.text import clean_text
 from ogpreview.urls import absolutize, host_of, same_site
 
-__all__ = ["PRECEDENCE", "Context", "first_value", "first_value_and_source", "foreign_og_url"]
+__all__ = [
+    "ICON_RELS",
+    "PRECEDENCE",
+    "TITLE_SEPARATORS",
+    "Context",
+    "first_value",
+    "first_value_and_source",
+    "foreign_og_url",
+]
 
 log = logging.getLogger(__name__)
 
@@ -515,7 +523,7 @@ _APP_NAME_KEYS = (
     "twitter:app:name:ipad",
     "twitter:app:name:googleplay",
 )
-_TITLE_SEPARATORS = re.compile(r"\s+(?:[|\-–—·•:»«/]|::)\s+")
+TITLE_SEPARATORS = re.compile(r"\s+(?:[|\-–—·•:»«/]|::)\s+")
 _NON_ALNUM = re.compile(r"[\W_]+")
 #: A squashed name shorter than this matches too many hosts by accident.
 MIN_HOST_MATCH = 4
@@ -548,7 +556,7 @@ def _title_segment_naming_host(ctx: Context) -> Iterator[str]:
         return
     labels = [_NON_ALNUM.sub("", label) for label in host_of(ctx.url).split(".")[:-1]]
     labels = [label for label in labels if len(label) >= MIN_HOST_MATCH]
-    segments = _TITLE_SEPARATORS.split(title)
+    segments = TITLE_SEPARATORS.split(title)
     if len(segments) < 2 or not labels:
         return
     for segment in segments:
@@ -610,7 +618,7 @@ def _theme_color(ctx: Context) -> Iterator[str]:
         yield value
 
 
-_ICON_RELS = ("icon", "apple-touch-icon", "apple-touch-icon-precomposed")
+ICON_RELS = ("icon", "apple-touch-icon", "apple-touch-icon-precomposed")
 
 
 def _icon_size(attrs: dict[str, str]) -> int:
@@ -627,8 +635,8 @@ def _favicons(ctx: Context) -> Iterator[str | None]:
     # The head's icons first (the body's may sit in an iframe's or a comment's markup);
     # within each, the largest declared size first (sorted() is stable: ties keep order).
     for icons in (
-        page.links_with_rel(*_ICON_RELS, stop=page.head_links),
-        page.links_with_rel(*_ICON_RELS, start=page.head_links),
+        page.links_with_rel(*ICON_RELS, stop=page.head_links),
+        page.links_with_rel(*ICON_RELS, start=page.head_links),
     ):
         for attrs in sorted(icons, key=_icon_size, reverse=True):
             yield attrs.get("href")
@@ -755,6 +763,7 @@ PRECEDENCE: dict[str, Field] = {
         _text(SHORT_LIMIT),
     ),
     "theme_color": Field((_theme_color,), _color),
+    "twitter_card": Field((_metas("twitter:card"),), _lower_text),
     "favicon": Field((_favicons, _favicon_default), _favicon),
     "oembed_url": Field((_oembed_links,), _absolute),
 }

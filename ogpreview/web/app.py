@@ -13,6 +13,7 @@ from ogpreview.previewer import Previewer
 from ogpreview.settings import Settings
 from ogpreview.web.checks import jobs_ctx
 from ogpreview.web.checks import routes as check_routes
+from ogpreview.web.debugger import routes as debugger_routes
 from ogpreview.web.handlers import routes
 from ogpreview.web.imageproxy import ImageSigner
 from ogpreview.web.keys import (
@@ -84,4 +85,5 @@ def create_app(
     app.add_routes(routes)
     app.cleanup_ctx.append(jobs_ctx)
     app.add_routes(check_routes)
+    app.add_routes(debugger_routes)
     return app

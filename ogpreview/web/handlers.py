@@ -15,13 +15,24 @@ from ogpreview.extraction.links import links_in
 from ogpreview.previewer import PreviewResult
 from ogpreview.tasks import offload
 from ogpreview.text import ascii_int
-from ogpreview.web.apierror import ApiError
+from ogpreview.web.apierror import ApiError, status_for
 from ogpreview.web.body import json_body, parse_json_body, read_body
+from ogpreview.web.explain import explained_preview
 from ogpreview.web.keys import FETCHER_KEY, METRICS_KEY, PREVIEWER_KEY, SETTINGS_KEY, SIGNER_KEY
 from ogpreview.web.manifest import plugin_manifest
 from ogpreview.web.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from ogpreview.web.openapi import openapi_document
-from ogpreview.web.render import CARD_CSP, CARD_CSS, card_fragment, card_to_html, card_to_markdown
+from ogpreview.web.present import layout_of
+from ogpreview.web.render import (
+    CARD_CSP,
+    CARD_CSS,
+    CARD_WIDTH,
+    card_fragment,
+    card_height,
+    card_to_html,
+    card_to_markdown,
+    plain_card,
+)
 
 __all__ = ["routes"]
 
@@ -43,9 +54,10 @@ PROXY_IMAGE_TYPES = frozenset(
 )
 IMAGE_CACHE_CONTROL = "public, max-age=86400"
 CARD_CACHE_CONTROL = "public, max-age=300"
-#: Width of the oEmbed card frame, and its height (the card's fixed layout).
-OEMBED_WIDTH = 520
-OEMBED_HEIGHT = 124
+#: A failed page's link card is kept briefly: the site may be back soon.
+FAILED_CARD_CACHE_CONTROL = "public, max-age=60"
+#: Width of the oEmbed card frame (its height follows the card's layout).
+OEMBED_WIDTH = CARD_WIDTH
 #: A Host header this service may name itself by: a name or an IP literal, and a port.
 _HOST = re.compile(r"(?:[A-Za-z0-9_.-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?")
 _TRUE = frozenset({"1", "true", "yes"})
@@ -82,7 +94,13 @@ def _flag(request: web.Request, name: str) -> bool:
 async def preview(request: web.Request) -> web.Response:
     """One card, with how it was served."""
     url = _url_param(request)
-    refresh = _flag(request, "refresh") if "refresh" in request.query else False
+    refresh = _flag(request, "refresh")
+    explain, findings = _flag(request, "explain"), _flag(request, "findings")
+    if explain or findings:
+        body = await explained_preview(
+            request, url, refresh=refresh, explain=explain, findings=findings
+        )
+        return _json(body)
     result = await request.app[PREVIEWER_KEY].lookup(url, refresh=refresh)
     body = result.card.to_dict()
     body.update(_served(result))
@@ -178,6 +196,10 @@ def _image_src(request: web.Request, card: Card) -> str | None:
     return None if card.image is None else request.app[SIGNER_KEY].proxy_path(card.image.url)
 
 
+def _favicon_src(request: web.Request, card: Card) -> str | None:
+    return None if card.favicon is None else request.app[SIGNER_KEY].proxy_path(card.favicon)
+
+
 @routes.get("/v1/card")
 async def card(request: web.Request) -> web.Response:
     """The card as a self-contained HTML page, or as Markdown."""
@@ -185,21 +207,33 @@ async def card(request: web.Request) -> web.Response:
     form = request.query.get("format", "html")
     if form not in ("html", "markdown"):
         raise ApiError(400, "bad_request", "format must be 'html' or 'markdown'")
-    found = await request.app[PREVIEWER_KEY].preview(url)
+    previewer = request.app[PREVIEWER_KEY]
+    cache_control = CARD_CACHE_CONTROL
+    try:
+        found = await previewer.preview(url)
+    except PreviewError as error:
+        if form == "markdown" or status_for(error) < 500:
+            raise
+        # A page that fails is still a link: embedded cards show it as a plain one.
+        found = plain_card(str(previewer.fetcher.validate(url)))
+        cache_control = FAILED_CARD_CACHE_CONTROL
     if form == "markdown":
         return web.Response(
             text=card_to_markdown(found),
             content_type="text/markdown",
-            headers={"Cache-Control": CARD_CACHE_CONTROL},
+            headers={"Cache-Control": cache_control},
         )
+    page = card_to_html(
+        found, image_src=_image_src(request, found), favicon_src=_favicon_src(request, found)
+    )
     return web.Response(
-        text=card_to_html(found, image_src=_image_src(request, found)),
+        text=page,
         content_type="text/html",
         headers={
             "Content-Security-Policy": CARD_CSP,
             "X-Content-Type-Options": "nosniff",
             "Referrer-Policy": "no-referrer",
-            "Cache-Control": CARD_CACHE_CONTROL,
+            "Cache-Control": cache_control,
         },
     )
 
@@ -251,17 +285,21 @@ async def oembed(request: web.Request) -> web.Response:
     max_width = _positive_int(request, "maxwidth")
     _positive_int(request, "maxheight")  # validated; the card's height is fixed
     found = await request.app[PREVIEWER_KEY].preview(url)
-    src = _image_src(request, found)
-    if src is not None:
-        src = f"{_base_url(request)}{src}"
+    base = _base_url(request)
+    src, icon = _image_src(request, found), _favicon_src(request, found)
+    fragment = card_fragment(
+        found,
+        image_src=None if src is None else base + src,
+        favicon_src=None if icon is None else base + icon,
+    )
     width = min(OEMBED_WIDTH, max_width) if max_width else OEMBED_WIDTH
     body: dict[str, Any] = {
         "version": "1.0",
         "type": "rich",
         "provider_name": "ogpreview",
-        "html": f"<style>{CARD_CSS}</style>{card_fragment(found, image_src=src)}",
+        "html": f"<style>{CARD_CSS}</style>{fragment}",
         "width": width,
-        "height": OEMBED_HEIGHT,
+        "height": card_height(layout_of(found)),
     }
     if found.title:
         body["title"] = found.title

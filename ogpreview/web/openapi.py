@@ -6,6 +6,7 @@ from typing import Any
 
 from ogpreview.card import TEXT_FIELDS
 from ogpreview.settings import Settings, __version__
+from ogpreview.web.explain import EXPLAIN_SCHEMA
 
 __all__ = ["openapi_document"]
 
@@ -114,6 +115,15 @@ _RESPONSE_RESULTS = _results(
 )
 
 _VERDICT = {"type": "string", "enum": ["ok", "warning", "error"]}
+_FINDING = {
+    "type": "object",
+    "required": ["code", "severity", "message"],
+    "properties": {
+        "code": {"type": "string"},
+        "severity": {"type": "string", "enum": ["error", "warning", "info"]},
+        "message": {"type": "string"},
+    },
+}
 _CHECK_JOB = {
     "type": "object",
     "required": ["id", "status", "total", "done", "counts", "created_at", "finished_at", "links"],
@@ -143,18 +153,7 @@ _CHECK_RESULT = {
         "url": {"type": "string"},
         "final_url": _nullable("string"),
         "verdict": _VERDICT,
-        "findings": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "required": ["code", "severity", "message"],
-                "properties": {
-                    "code": {"type": "string"},
-                    "severity": {"type": "string", "enum": ["error", "warning", "info"]},
-                    "message": {"type": "string"},
-                },
-            },
-        },
+        "findings": {"type": "array", "items": _FINDING},
         "card": {"allOf": [{"$ref": "#/components/schemas/Card"}], "nullable": True},
         "status": _nullable("integer"),
         "elapsed_ms": {"type": "number"},
@@ -211,6 +210,16 @@ _UPSTREAM_ERRORS = {
 }
 
 
+def _boolean_param(name: str, description: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "description": description,
+        "schema": {"type": "string", "enum": ["0", "1", "true", "false"]},
+    }
+
+
 def _json_ok(description: str, ref: str) -> dict[str, Any]:
     return {
         "description": description,
@@ -247,13 +256,17 @@ def openapi_document(base_url: str, settings: Settings) -> dict[str, Any]:
                     ),
                     "parameters": [
                         _URL_PARAM,
-                        {
-                            "name": "refresh",
-                            "in": "query",
-                            "required": False,
-                            "description": "1 to fetch again instead of using the cache",
-                            "schema": {"type": "string", "enum": ["0", "1", "true", "false"]},
-                        },
+                        _boolean_param("refresh", "1 to fetch again instead of using the cache"),
+                        _boolean_param(
+                            "explain",
+                            "1 to add `explain` (the page's tags, each field's rule, the "
+                            "fetch, the layout) and requested_url/final_url",
+                        ),
+                        _boolean_param(
+                            "findings",
+                            "1 to add the checker's `verdict` and `findings` (each with a "
+                            "`fix`) and requested_url/final_url",
+                        ),
                     ],
                     "responses": {"200": _json_ok("the card", "Preview"), **fetching},
                 }
@@ -541,7 +554,24 @@ def openapi_document(base_url: str, settings: Settings) -> dict[str, Any]:
                         {
                             "type": "object",
                             "required": list(_SERVED_FIELDS),
-                            "properties": _SERVED_FIELDS,
+                            "properties": {
+                                **_SERVED_FIELDS,
+                                "explain": EXPLAIN_SCHEMA,
+                                "verdict": _VERDICT,
+                                "findings": {
+                                    "type": "array",
+                                    "items": {
+                                        "allOf": [
+                                            _FINDING,
+                                            {
+                                                "type": "object",
+                                                "required": ["fix"],
+                                                "properties": {"fix": {"type": "string"}},
+                                            },
+                                        ]
+                                    },
+                                },
+                            },
                         },
                     ]
                 },

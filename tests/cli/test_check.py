@@ -157,6 +157,7 @@ def test_jsonl_output_from_stdin(site: Site, monkeypatch: Any, capsys: Any) -> N
                     "published_time": None,
                     "oembed_url": None,
                     "theme_color": None,
+                    "twitter_card": None,
                 },
                 "status": 200,
                 "elapsed_ms": 0,

@@ -42,6 +42,7 @@ def _expected_card() -> dict[str, Any]:
         "published_time": None,
         "oembed_url": None,
         "theme_color": None,
+        "twitter_card": None,
     }
 
 

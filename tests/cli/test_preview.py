@@ -38,6 +38,7 @@ def test_json_card(site: Site, capsys: Any) -> None:
             "published_time": None,
             "oembed_url": None,
             "theme_color": None,
+            "twitter_card": None,
         },
     )
 
@@ -62,6 +63,7 @@ def test_file_link_prints_its_plain_card(site: Site, capsys: Any, path: str, kin
             "published_time": None,
             "oembed_url": None,
             "theme_color": None,
+            "twitter_card": None,
         },
     )
 
@@ -72,8 +74,8 @@ def test_markdown_card(site: Site, capsys: Any) -> None:
     assert (code, capsys.readouterr().out) == (
         0,
         "> **Check Site**\n"
-        f"> [A checked page](<{site.url('/check-no-image.html')}>)\n"
-        "> What the page is about, in a sentence\\.\n",
+        f"> [A checked page]({site.url('/check-no-image.html')})\n"
+        "> What the page is about, in a sentence.\n",
     )
 
 

@@ -92,8 +92,9 @@ def test_card_style_takes_only_a_colour() -> None:
     """Even a card built by hand with CSS in its theme colour renders no such CSS."""
     html = card_fragment(Card(url=PAGE_URL, theme_color="red;background:url(x)"), image_src=None)
     assert "style=" not in html
-    styled = card_fragment(Card(url=PAGE_URL, theme_color="#ABC"), image_src=None)
-    assert ' style="--ogp-accent:#aabbcc"' in styled
+    # A dark colour: it stands out on the light card (the dark card keeps its own accent).
+    styled = card_fragment(Card(url=PAGE_URL, theme_color="#123"), image_src=None)
+    assert ' style="--ogp-accent:#112233"' in styled
 
 
 def test_a_site_name_cannot_reorder_the_title_after_it() -> None:

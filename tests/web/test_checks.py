@@ -12,16 +12,10 @@ from aiohttp.test_utils import TestClient
 
 from ogpreview.settings import Settings
 from tests.service import BASE, api
-from tests.web_origin import SiteOrigin, site_origin
+from tests.web_origin import SiteOrigin
 
 #: A hang guard, not a timing assertion.
 DEADLINE = 30.0
-
-
-@pytest.fixture
-async def origin() -> AsyncIterator[SiteOrigin]:
-    async with site_origin() as running:
-        yield running
 
 
 @pytest.fixture

@@ -1,8 +1,9 @@
-"""The HTML card laid out by headless Chromium: layout holds for long, RTL and image-less pages.
+"""The HTML card laid out by headless Chromium: every layout holds, light and dark.
 
 The API serves the card pages; a wrapper page on loopback shows each card in a same-origin
 ``srcdoc`` frame and measures it with a script after load; Chromium's ``--dump-dom`` gives
-the measurements back. A screenshot of all cards is saved under ``artifacts/``.
+the measurements back, once with the light and once with the dark colour scheme.
+Screenshots of all cards are saved under ``artifacts/`` (``cards.png``, ``cards-dark.png``).
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import html
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,17 +19,29 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from ogpreview.settings import Settings
 from ogpreview.web import create_app
-from tests.browser import chromium, needs_chromium
-from tests.conftest import ROOT
+from ogpreview.web.render import CARD_WIDTH, LARGE_IMAGE_RATIO, card_height
+from tests.web.chromium import ARTIFACTS, needs_chromium, run_chromium
 from tests.web_origin import SiteOrigin, site_origin
 
-ARTIFACTS = ROOT / "artifacts"
-PAGES = ("card-normal.html", "card-long-title.html", "card-rtl.html", "card-no-image.html")
-WINDOW = (600, 720)
+#: Each page (path on the test site) and the layout its card has.
+PAGES = {
+    "/card-normal.html": "large",
+    "/card-long-title.html": "large",
+    "/card-long-text.html": "large",
+    "/card-rtl.html": "large",
+    "/card-small.html": "small",
+    "/card-no-image.html": "text",
+    "/card-photo.png": "image",
+    "/status/500": "text",
+}
+WINDOW = (1180, 1900)
 FRAME_WIDTH = 560
-FRAME_HEIGHT = 160
-CARD_MAX_WIDTH = 520
-IMAGE_BOX = 96
+FRAME_HEIGHT = 440
+THUMBNAIL = 96
+#: The card's own background and default accent, light and dark (render.CARD_CSS).
+BACKGROUND = {"light": "rgb(255, 255, 255)", "dark": "rgb(28, 33, 40)"}
+DEFAULT_ACCENT = {"light": "rgb(140, 149, 159)", "dark": "rgb(101, 108, 118)"}
+WHITE = "rgb(255, 255, 255)"
 
 pytestmark = needs_chromium
 
@@ -37,25 +49,37 @@ MEASURE = """
 <script>
 window.addEventListener("load", () => {
   const out = {};
+  const rect = (el) => { if (!el) return null; const r = el.getBoundingClientRect();
+    return {x: r.x, y: r.y, width: r.width, height: r.height}; };
   for (const frame of document.querySelectorAll("iframe")) {
     const doc = frame.contentDocument;
+    const view = doc.defaultView;
     const card = doc.querySelector(".ogp-card");
     const title = doc.querySelector(".ogp-title");
-    const box = doc.querySelector(".ogp-image");
     const img = doc.querySelector(".ogp-image img");
-    const rect = (el) => { const r = el.getBoundingClientRect();
-      return {x: r.x, y: r.y, width: r.width, height: r.height}; };
+    const icon = doc.querySelector(".ogp-icon");
+    const style = view.getComputedStyle(card);
     out[frame.dataset.page] = {
       scrollWidth: doc.documentElement.scrollWidth,
       clientWidth: doc.documentElement.clientWidth,
+      layout: card.className.replace("ogp-card ogp-", ""),
       card: rect(card),
       cardScrollWidth: card.scrollWidth,
       cardClientWidth: card.clientWidth,
       title: rect(title),
-      titleLineHeight: parseFloat(doc.defaultView.getComputedStyle(title).lineHeight),
-      titleDirection: doc.defaultView.getComputedStyle(title).direction,
-      image: box ? rect(box) : null,
+      titleText: title.textContent,
+      text: rect(doc.querySelector(".ogp-text")),
+      site: rect(doc.querySelector(".ogp-site span")),
+      titleLineHeight: parseFloat(view.getComputedStyle(title).lineHeight),
+      direction: style.direction,
+      borderLeft: style.borderLeftWidth,
+      borderRight: style.borderRightWidth,
+      accent: style.direction === "rtl" ? style.borderRightColor : style.borderLeftColor,
+      background: style.backgroundColor,
+      image: rect(doc.querySelector(".ogp-image")),
+      img: rect(img),
       imageLoaded: img ? img.complete && img.naturalWidth > 0 : null,
+      iconLoaded: icon ? icon.complete && icon.naturalWidth > 0 : null,
     };
   }
   const pre = document.createElement("pre");
@@ -72,15 +96,17 @@ async def wrapper_app(
 ) -> web.Application:
     frames = []
     for page in PAGES:
-        response = await api.get("/v1/card", params={"url": origin.url(f"/{page}")})
+        response = await api.get("/v1/card", params={"url": origin.url(page)})
         assert response.status == 200, await response.text()
         card_html = await response.text()
         frames.append(
             f'<iframe data-page="{page}" width="{FRAME_WIDTH}" height="{FRAME_HEIGHT}" '
-            f'style="border:0;display:block" srcdoc="{html.escape(card_html)}"></iframe>'
+            f'style="border:0" srcdoc="{html.escape(card_html)}"></iframe>'
         )
     wrapper = (
-        "<!doctype html><html><head><meta charset='utf-8'></head><body style='margin:8px'>"
+        "<!doctype html><html><head><meta charset='utf-8'>"
+        "<meta name='color-scheme' content='light dark'></head>"
+        "<body style='margin:8px;display:grid;grid-template-columns:repeat(2,560px);gap:8px'>"
         + "".join(frames)
         + (MEASURE if measure else "")
         + "</body></html>"
@@ -90,7 +116,7 @@ async def wrapper_app(
         return web.Response(text=wrapper, content_type="text/html")
 
     async def image(request: web.Request) -> web.Response:
-        # The cards load their image from /v1/image on "their" origin: pass it to the API.
+        # The cards load their images from /v1/image on "their" origin: pass it to the API.
         response = await api.get("/v1/image", params=request.query)
         return web.Response(
             status=response.status, body=await response.read(), content_type=response.content_type
@@ -103,8 +129,8 @@ async def wrapper_app(
 
 
 @pytest.fixture(scope="module")
-def layout_and_screenshot() -> dict[str, Any]:
-    """Measure the four cards once (two Chromium runs) for all the tests below."""
+def layouts() -> dict[str, Any]:
+    """Measure every card light and dark, and take both screenshots (four Chromium runs)."""
 
     async def measure() -> dict[str, Any]:
         async with site_origin() as origin:
@@ -120,15 +146,21 @@ def layout_and_screenshot() -> dict[str, Any]:
                     await site.start()
                     url = f"http://127.0.0.1:{runner.addresses[0][1]}/"
                     try:
-                        if measure_it:
-                            dom = await chromium(url, "--dump-dom", window=WINDOW)
-                            start = dom.index('<pre id="layout">') + len('<pre id="layout">')
-                            results = json.loads(html.unescape(dom[start : dom.index("</pre>")]))
-                        else:
-                            ARTIFACTS.mkdir(exist_ok=True)
-                            shot = ARTIFACTS / "cards.png"
-                            await chromium(url, f"--screenshot={shot}", window=WINDOW)
-                            results["_screenshot"] = str(shot)
+                        for scheme, flags in (("light", ()), ("dark", ("--force-dark-mode",))):
+                            if measure_it:
+                                dom = await run_chromium(url, "--dump-dom", *flags, window=WINDOW)
+                                start = dom.index('<pre id="layout">') + len('<pre id="layout">')
+                                results[scheme] = json.loads(
+                                    html.unescape(dom[start : dom.index("</pre>")])
+                                )
+                            else:
+                                name = "cards.png" if scheme == "light" else "cards-dark.png"
+                                shot = ARTIFACTS / name
+                                ARTIFACTS.mkdir(exist_ok=True)
+                                await run_chromium(
+                                    url, f"--screenshot={shot}", *flags, window=WINDOW
+                                )
+                                results[f"_screenshot_{scheme}"] = shot
                     finally:
                         await runner.cleanup()
                 return results
@@ -136,41 +168,112 @@ def layout_and_screenshot() -> dict[str, Any]:
     return asyncio.run(measure())
 
 
-@pytest.mark.parametrize("page", PAGES)
-def test_card_has_no_horizontal_overflow(layout_and_screenshot: dict[str, Any], page: str) -> None:
+SCHEMES = ("light", "dark")
+CASES = [(scheme, page) for scheme in SCHEMES for page in PAGES]
+
+
+@pytest.mark.parametrize(("scheme", "page"), CASES)
+def test_card_has_no_horizontal_overflow(layouts: dict[str, Any], scheme: str, page: str) -> None:
     """Neither the page nor the card scrolls sideways, and the card keeps its max width."""
-    m = layout_and_screenshot[page]
+    m = layouts[scheme][page]
     assert m["scrollWidth"] <= m["clientWidth"]
     assert m["cardScrollWidth"] <= m["cardClientWidth"]
-    assert m["card"]["width"] <= CARD_MAX_WIDTH
+    assert m["card"]["width"] <= CARD_WIDTH
 
 
-@pytest.mark.parametrize("page", PAGES)
-def test_title_clamped_to_two_lines(layout_and_screenshot: dict[str, Any], page: str) -> None:
+@pytest.mark.parametrize(("scheme", "page"), CASES)
+def test_title_clamped_to_two_lines(layouts: dict[str, Any], scheme: str, page: str) -> None:
     """A title, even 2,000 characters long, takes at most two lines."""
-    m = layout_and_screenshot[page]
+    m = layouts[scheme][page]
     assert 0 < m["title"]["height"] <= 2 * m["titleLineHeight"] + 0.5
 
 
-@pytest.mark.parametrize("page", ("card-normal.html", "card-long-title.html", "card-rtl.html"))
-def test_image_box_fixed(layout_and_screenshot: dict[str, Any], page: str) -> None:
-    """The image sits in a fixed 96x96 box, loaded through the proxy."""
-    m = layout_and_screenshot[page]
-    assert (m["image"]["width"], m["image"]["height"]) == (IMAGE_BOX, IMAGE_BOX)
+@pytest.mark.parametrize(("scheme", "page"), CASES)
+def test_layout_and_height_as_announced(layouts: dict[str, Any], scheme: str, page: str) -> None:
+    """Each card has the layout its image calls for, and is no taller than the height the
+    oEmbed answer announces for that layout."""
+    m = layouts[scheme][page]
+    layout = PAGES[page]
+    assert m["layout"] == ("image-link" if layout == "image" else layout)
+    assert m["card"]["height"] <= card_height(layout)
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_announced_height_is_the_tallest_card(layouts: dict[str, Any], scheme: str) -> None:
+    """A card with every line at its longest is as tall as the oEmbed height says."""
+    height = layouts[scheme]["/card-long-text.html"]["card"]["height"]
+    assert card_height("large") - 1 < height <= card_height("large")
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+@pytest.mark.parametrize("page", [p for p, layout in PAGES.items() if layout != "text"])
+def test_image_box_fixed(layouts: dict[str, Any], scheme: str, page: str) -> None:
+    """A thumbnail sits in a fixed 96x96 box; a large image spans the card at 1.91:1;
+    either way the image fills its box and is loaded through the proxy."""
+    m = layouts[scheme][page]
+    box = m["image"]
+    if PAGES[page] == "small":
+        assert (box["width"], box["height"]) == (THUMBNAIL, THUMBNAIL)
+    else:
+        assert box["width"] == m["card"]["width"] - 5  # inside the 1 px and 4 px borders
+        assert abs(box["height"] - box["width"] / LARGE_IMAGE_RATIO) < 1
+    assert m["img"] == box
     assert m["imageLoaded"] is True
 
 
-def test_page_without_image_has_no_box(layout_and_screenshot: dict[str, Any]) -> None:
-    """A card without an image shows no empty image box."""
-    assert layout_and_screenshot["card-no-image.html"]["image"] is None
+@pytest.mark.parametrize("scheme", SCHEMES)
+@pytest.mark.parametrize("page", [p for p, layout in PAGES.items() if layout == "text"])
+def test_page_without_image_has_no_box(layouts: dict[str, Any], scheme: str, page: str) -> None:
+    """A card without an image (or of a page that failed) shows no empty image box."""
+    assert layouts[scheme][page]["image"] is None
 
 
-def test_rtl_title_runs_right_to_left(layout_and_screenshot: dict[str, Any]) -> None:
-    """dir="auto" makes an Arabic title right-to-left."""
-    assert layout_and_screenshot["card-rtl.html"]["titleDirection"] == "rtl"
+def test_rtl_card_is_mirrored(layouts: dict[str, Any]) -> None:
+    """An Arabic page's card runs right to left: its accent on the right, its text there."""
+    m = layouts["light"]["/card-rtl.html"]
+    assert (m["direction"], m["borderRight"], m["borderLeft"]) == ("rtl", "4px", "1px")
+    assert abs((m["title"]["x"] + m["title"]["width"]) - (m["text"]["x"] + m["text"]["width"])) < 13
 
 
-def test_screenshot_saved(layout_and_screenshot: dict[str, Any]) -> None:
-    """A screenshot of the four cards is kept under artifacts/ for review."""
-    shot = Path(layout_and_screenshot["_screenshot"])
-    assert shot.read_bytes().startswith(b"\x89PNG")
+def test_ltr_card_keeps_its_accent_on_the_left(layouts: dict[str, Any]) -> None:
+    """The mirror image of the RTL case: an English card's accent is on the left."""
+    m = layouts["light"]["/card-normal.html"]
+    assert (m["direction"], m["borderLeft"], m["borderRight"]) == ("ltr", "4px", "1px")
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_dark_mode_follows_the_colour_scheme(layouts: dict[str, Any], scheme: str) -> None:
+    """Every card takes the scheme's background (prefers-color-scheme)."""
+    assert {m["background"] for m in layouts[scheme].values()} == {BACKGROUND[scheme]}
+
+
+def test_white_theme_colour_cannot_vanish(layouts: dict[str, Any]) -> None:
+    """A page's white theme colour is not drawn on the white card (the default accent is),
+    but is on the dark one, where it shows."""
+    light, dark = (layouts[s]["/card-small.html"]["accent"] for s in SCHEMES)
+    assert (light, dark) == (DEFAULT_ACCENT["light"], WHITE)
+
+
+def test_favicon_and_shortened_title(layouts: dict[str, Any]) -> None:
+    """The site line's favicon loads through the proxy; the title drops "| Example News"."""
+    m = layouts["light"]["/card-small.html"]
+    assert (m["iconLoaded"], m["titleText"]) == (True, "Tide tables for May")
+
+
+def test_missing_favicon_leaves_no_icon_sized_gap(layouts: dict[str, Any]) -> None:
+    """A favicon that does not load (this site has no /favicon.ico) takes no room: the site
+    name starts at most its 6 px margin after the title's edge (a loaded one takes 22)."""
+    missing, loaded = (layouts["light"][p] for p in ("/card-normal.html", "/card-small.html"))
+    assert (missing["iconLoaded"], missing["site"]["x"] - missing["title"]["x"]) == (False, 6)
+    assert (loaded["iconLoaded"], loaded["site"]["x"] - loaded["title"]["x"]) == (True, 22)
+
+
+def test_failed_page_is_a_plain_link(layouts: dict[str, Any]) -> None:
+    """A page answering 500 still shows a card: its URL, as a link."""
+    assert layouts["light"]["/status/500"]["titleText"].endswith("/status/500")
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_screenshot_saved(layouts: dict[str, Any], scheme: str) -> None:
+    """Screenshots of all the cards are kept under artifacts/ for review."""
+    assert layouts[f"_screenshot_{scheme}"].read_bytes().startswith(b"\x89PNG")
