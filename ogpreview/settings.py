@@ -9,6 +9,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ogpreview.redisurl import redis_target_problem
+
 __all__ = [
     "DEFAULT_ACCEPT_LANGUAGE",
     "DEFAULT_ALLOWED_PORTS",
@@ -98,6 +100,12 @@ class Settings:
     accept_language: str = DEFAULT_ACCEPT_LANGUAGE
     # --- cache ---------------------------------------------------------------------------
     redis_url: str | None = None
+    #: How ``redis_url`` is read: ``standalone`` (one server), ``cluster`` (seed nodes of
+    #: a Redis Cluster) or ``sentinel`` (the sentinels of a master); lists are
+    #: comma-separated.
+    redis_mode: str = "standalone"
+    #: The master's name as the sentinels know it (with ``redis_mode="sentinel"``).
+    redis_sentinel_service: str | None = None
     cache_prefix: str = "ogpreview:"
     cache_ttl: float = 24 * 3600.0
     cache_min_ttl: float = 5 * 60.0
@@ -171,6 +179,12 @@ class Settings:
                     f"redis_url must start with redis://, rediss:// or unix://: "
                     f"{self.redis_url[:100]!r}"
                 )
+        set_(self, "redis_mode", self.redis_mode.strip().lower())
+        problem = redis_target_problem(
+            self.redis_url, self.redis_mode, self.redis_sentinel_service, self.cache_prefix
+        )
+        if problem is not None:
+            raise ValueError(problem)
         set_(self, "api_keys", tuple(k for k in self.api_keys if k))
         for name in (
             "per_host_connections",

@@ -2,9 +2,11 @@
 
 Redis is an optimisation, never a single point of failure: every Redis call has a short
 timeout, and an outage turns into misses and no-ops (logged once, counted) until Redis
-answers again. This module is imported only when a Redis URL is configured, so that a
-process that never talks to Redis (the default service; a check without ``--redis-url``,
-and its workers) neither loads redis-py nor pays its memory and start-up time.
+answers again; on a Redis Cluster with a node down, that holds for the keys on that node
+while the others are served as usual. This module is imported only when a Redis URL is
+configured, so that a process that never talks to Redis (the default service; a check
+without ``--redis-url``, and its workers) neither loads redis-py nor pays its memory and
+start-up time.
 """
 
 from __future__ import annotations
@@ -14,12 +16,11 @@ import logging
 import secrets
 import time
 
-import redis.asyncio as aioredis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
-from redis.exceptions import RedisError
 
 from ogpreview.cache import Entry
+from ogpreview.redisclient import REDIS_ERRORS, Health, connect
 
 __all__ = ["REDIS_TIMEOUT", "RedisCache"]
 
@@ -49,47 +50,58 @@ def _decode_memo(data: bytes) -> Entry:
 class RedisCache:
     """Entries in Redis, shared by every instance; survives an outage by degrading.
 
-    Keys are ``prefix + "card:" + key`` and ``prefix + "lock:" + key``; an entry's Redis
-    TTL is the time until it turns from stale to gone.
+    Keys are ``prefix + "card:{" + key + "}"`` and ``prefix + "lock:{" + key + "}"``: the
+    ``{key}`` hash tag keeps a card and its fetch lock in one slot of a Redis Cluster. An
+    entry's Redis TTL is the time until it turns from stale to gone. ``mode`` and
+    ``sentinel_service`` say how ``url`` is read (:mod:`ogpreview.redisurl`).
     """
 
     shared = True
 
     def __init__(
-        self, url: str, *, prefix: str = "ogpreview:", timeout: float = REDIS_TIMEOUT
+        self,
+        url: str,
+        *,
+        prefix: str = "ogpreview:",
+        timeout: float = REDIS_TIMEOUT,
+        mode: str = "standalone",
+        sentinel_service: str | None = None,
     ) -> None:
         self.url = url
         self.prefix = prefix
-        self.errors = 0
-        self._down = False
-        self._client = aioredis.from_url(
+        self._redis = connect(
             url,
-            socket_timeout=timeout,
-            socket_connect_timeout=timeout,
+            mode=mode,
+            sentinel_service=sentinel_service,
+            timeout=timeout,
             retry=Retry(NoBackoff(), 0),  # one try: falling back is faster than retrying
             health_check_interval=30,
         )
-        self._release = self._client.register_script(_RELEASE_LOCK)
-        self._extend = self._client.register_script(_EXTEND_LOCK)
+        self._client = self._redis.client
+        self._health = Health(log, f"Redis at {self._redis.describe()}", "serving without it")
+        self._release = self._redis.script(_RELEASE_LOCK)
+        self._extend = self._redis.script(_EXTEND_LOCK)
 
-    def _failed(self, action: str, exc: BaseException) -> None:
-        self.errors += 1
-        if not self._down:
-            self._down = True
-            log.warning("Redis at %s unusable (%s: %s); serving without it", self.url, action, exc)
+    @property
+    def errors(self) -> int:
+        """Redis calls that failed so far."""
+        return self._health.errors
 
-    def _ok(self) -> None:
-        if self._down:
-            self._down = False
-            log.info("Redis at %s is back", self.url)
+    def card_key(self, key: str) -> str:
+        """The Redis key of the entry cached under ``key``."""
+        return f"{self.prefix}card:{{{key}}}"
+
+    def lock_key(self, key: str) -> str:
+        """The Redis key of the fetch lock of ``key`` (in the slot of its card)."""
+        return f"{self.prefix}lock:{{{key}}}"
 
     async def get(self, key: str) -> Entry | None:
         try:
-            data = await self._client.get(self.prefix + "card:" + key)
-        except (RedisError, OSError) as exc:
-            self._failed("get", exc)
+            data = await self._client.get(self.card_key(key))
+        except REDIS_ERRORS as exc:
+            self._health.failed("get", exc)
             return None
-        self._ok()
+        self._health.ok()
         if data is None:
             return None
         try:
@@ -103,56 +115,54 @@ class RedisCache:
         if ttl_ms <= 0:
             return
         try:
-            await self._client.set(self.prefix + "card:" + key, entry.encode(), px=ttl_ms)
-        except (RedisError, OSError) as exc:
-            self._failed("set", exc)
+            await self._client.set(self.card_key(key), entry.encode(), px=ttl_ms)
+        except REDIS_ERRORS as exc:
+            self._health.failed("set", exc)
             return
-        self._ok()
+        self._health.ok()
 
     async def delete(self, key: str) -> None:
         try:
-            await self._client.delete(self.prefix + "card:" + key)
-        except (RedisError, OSError) as exc:
-            self._failed("delete", exc)
+            await self._client.delete(self.card_key(key))
+        except REDIS_ERRORS as exc:
+            self._health.failed("delete", exc)
 
     async def acquire_lock(self, key: str, ttl: float) -> str | None:
         token = secrets.token_hex(8)
         try:
             won = await self._client.set(
-                self.prefix + "lock:" + key, token, nx=True, px=max(1, int(ttl * 1000))
+                self.lock_key(key), token, nx=True, px=max(1, int(ttl * 1000))
             )
-        except (RedisError, OSError) as exc:
-            self._failed("lock", exc)
+        except REDIS_ERRORS as exc:
+            self._health.failed("lock", exc)
             return _NO_LOCK  # no Redis, no lock: fetch directly
-        self._ok()
+        self._health.ok()
         return token if won else None
 
     async def release_lock(self, key: str, token: str) -> None:
         if token == _NO_LOCK:
             return
         try:
-            await self._release(keys=[self.prefix + "lock:" + key], args=[token])
-        except (RedisError, OSError) as exc:
-            self._failed("unlock", exc)
+            await self._release(keys=[self.lock_key(key)], args=[token])
+        except REDIS_ERRORS as exc:
+            self._health.failed("unlock", exc)
 
     async def extend_lock(self, key: str, token: str, ttl: float) -> None:
         if token == _NO_LOCK:
             return
         try:
-            await self._extend(
-                keys=[self.prefix + "lock:" + key], args=[token, max(1, int(ttl * 1000))]
-            )
-        except (RedisError, OSError) as exc:
-            self._failed("extend lock", exc)
+            await self._extend(keys=[self.lock_key(key)], args=[token, max(1, int(ttl * 1000))])
+        except REDIS_ERRORS as exc:
+            self._health.failed("extend lock", exc)
 
     async def ping(self) -> bool:
         try:
-            await self._client.ping()
-        except (RedisError, OSError) as exc:
-            self._failed("ping", exc)
+            await self._redis.ping()
+        except REDIS_ERRORS as exc:
+            self._health.failed("ping", exc)
             return False
-        self._ok()
+        self._health.ok()
         return True
 
     async def aclose(self) -> None:
-        await self._client.aclose()
+        await self._redis.aclose()

@@ -1,0 +1,172 @@
+"""The one place a Redis client is built: for one server, a Redis Cluster or a master
+behind Sentinel, from the settings' ``redis_url`` and ``redis_mode``.
+
+The card cache and the check jobs both connect through :func:`connect`, run their Lua
+scripts through :class:`LuaScript` and track an outage with :class:`Health`. This module
+imports redis-py, so it is imported only where a Redis URL is set.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import redis.asyncio as aioredis
+from redis.asyncio.cluster import ClusterNode, RedisCluster
+from redis.asyncio.connection import SSLConnection, parse_url
+from redis.asyncio.retry import Retry
+from redis.asyncio.sentinel import Sentinel
+from redis.exceptions import NoScriptError, RedisClusterException, RedisError
+from redis.typing import EncodableT, KeyT
+
+from ogpreview.redisurl import RedisTarget, parse_redis_target
+
+__all__ = ["REDIS_ERRORS", "Health", "LuaScript", "RedisConnection", "connect"]
+
+#: What a Redis call raises when Redis cannot answer it. (redis-py's cluster errors that
+#: say no node could be reached are not RedisErrors.)
+REDIS_ERRORS: tuple[type[Exception], ...] = (RedisError, RedisClusterException, OSError)
+#: Seconds without a failure before an outage is logged as over.
+RECOVERY_QUIET = 5.0
+#: Either client answers the same commands; each call is routed by its keys on a cluster.
+Client = aioredis.Redis | RedisCluster
+
+
+class RedisConnection:
+    """A client for the configured Redis, and what else it needs to be closed."""
+
+    def __init__(
+        self, client: Client, target: RedisTarget, sentinel: Sentinel | None = None
+    ) -> None:
+        self.client = client
+        self.target = target
+        self._sentinel = sentinel
+
+    @property
+    def mode(self) -> str:
+        return self.target.mode
+
+    def describe(self) -> str:
+        return self.target.describe()
+
+    def script(self, text: str) -> LuaScript:
+        return LuaScript(self.client, text)
+
+    async def ping(self) -> None:
+        """Raise one of :data:`REDIS_ERRORS` unless every part of Redis answers (on a
+        cluster, every primary: with one down, a share of the keys is unreachable)."""
+        if isinstance(self.client, RedisCluster):
+            await self.client.ping(target_nodes=RedisCluster.PRIMARIES)
+        else:
+            await self.client.ping()
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
+        if self._sentinel is not None:
+            await self._sentinel.aclose()
+
+
+class LuaScript:
+    """A Lua script run by its SHA, sent whole only when a server lacks it.
+
+    redis-py's own fallback loads a missing script on every primary of a cluster at
+    once, which fails while any one is down; EVAL loads it on the one node that runs it.
+    On a cluster every key of one call must be in one slot (redis-py refuses otherwise).
+    """
+
+    def __init__(self, client: Client, text: str) -> None:
+        self._client = client
+        self._text = text
+        self._sha = hashlib.sha1(text.encode()).hexdigest()  # noqa: S324 - Redis names scripts so
+
+    async def __call__(self, keys: Sequence[KeyT], args: Sequence[EncodableT]) -> Any:
+        try:
+            return await self._client.evalsha(self._sha, len(keys), *keys, *args)
+        except NoScriptError:
+            return await self._client.eval(self._text, len(keys), *keys, *args)
+
+
+class Health:
+    """Whether Redis has been answering, logged when that changes, not on every call.
+
+    The first failure is a warning; the recovery is logged once Redis has answered with
+    no failure for :data:`RECOVERY_QUIET` seconds. (With one cluster node down, calls to
+    the others keep succeeding between the failures: without the quiet time every call
+    would log the outage as starting or ending.)
+    """
+
+    def __init__(self, logger: logging.Logger, name: str, consequence: str) -> None:
+        self._log = logger
+        self._name = name
+        self._consequence = consequence
+        self.errors = 0
+        self.down = False
+        self._last_failure = 0.0
+
+    def failed(self, action: str, exc: BaseException) -> None:
+        self.errors += 1
+        self._last_failure = time.monotonic()
+        if not self.down:
+            self.down = True
+            self._log.warning(
+                "%s unusable (%s: %s); %s", self._name, action, exc, self._consequence
+            )
+
+    def ok(self) -> None:
+        if self.down and time.monotonic() - self._last_failure >= RECOVERY_QUIET:
+            self.down = False
+            self._log.info("%s is back", self._name)
+
+
+def connect(
+    url: str,
+    *,
+    mode: str = "standalone",
+    sentinel_service: str | None = None,
+    timeout: float,
+    retry: Retry | None = None,
+    health_check_interval: float = 0,
+) -> RedisConnection:
+    """A client for ``url`` read in ``mode`` (see :mod:`ogpreview.redisurl`).
+
+    ``timeout`` bounds connecting and each reply; ``retry`` is how often a failed call is
+    tried again (redis-py's default when None). No connection is made until the first call.
+    """
+    target = parse_redis_target(url, mode)
+    options: dict[str, Any] = {
+        "socket_timeout": timeout,
+        "socket_connect_timeout": timeout,
+        "health_check_interval": health_check_interval,
+    }
+    if retry is not None:
+        options["retry"] = retry
+    if mode == "standalone":
+        return RedisConnection(aioredis.from_url(target.first, **options), target)
+    # Credentials, TLS and URL options of the first URL hold for every node.
+    shared: dict[str, Any] = dict(parse_url(target.first))
+    for name in ("host", "port"):
+        shared.pop(name, None)
+    tls = shared.pop("connection_class", None) is SSLConnection
+    if tls:
+        shared["ssl"] = True
+    if mode == "cluster":
+        shared.pop("db", None)  # only database 0 (the settings refuse any other)
+        nodes = [ClusterNode(host, port) for host, port in target.nodes]
+        # A cluster with a node down still serves the other nodes' slots.
+        cluster = RedisCluster(
+            startup_nodes=nodes, require_full_coverage=False, **shared, **options
+        )
+        return RedisConnection(cluster, target)
+    if not sentinel_service:
+        raise ValueError("sentinel mode needs the name of the master (redis_sentinel_service)")
+    # The sentinels get the time limits and TLS, not the master's credentials
+    # (redis-py's default: sentinels are usually run without a password).
+    sentinel_options = {k: v for k, v in options.items() if k.startswith("socket_")}
+    if tls:
+        sentinel_options.update({k: v for k, v in shared.items() if k.startswith("ssl")})
+    sentinel = Sentinel(list(target.nodes), sentinel_kwargs=sentinel_options)
+    master = sentinel.master_for(sentinel_service, **shared, **options)
+    return RedisConnection(master, target, sentinel)
