@@ -8,6 +8,8 @@ imports redis-py, so it is imported only where a Redis URL is set.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
 import logging
 import time
@@ -18,19 +20,29 @@ import redis.asyncio as aioredis
 from redis.asyncio.cluster import ClusterNode, RedisCluster
 from redis.asyncio.connection import SSLConnection, parse_url
 from redis.asyncio.retry import Retry
-from redis.asyncio.sentinel import Sentinel
-from redis.exceptions import NoScriptError, RedisClusterException, RedisError
+from redis.asyncio.sentinel import Sentinel, SentinelConnectionPool
+from redis.exceptions import ConnectionError, NoScriptError, RedisClusterException, RedisError
 from redis.typing import EncodableT, KeyT
 
 from ogpreview.redisurl import RedisTarget, parse_redis_target
 
-__all__ = ["REDIS_ERRORS", "Health", "LuaScript", "RedisConnection", "connect"]
+__all__ = ["REDIS_ERRORS", "Health", "LuaScript", "MasterMoved", "RedisConnection", "connect"]
+
+log = logging.getLogger(__name__)
 
 #: What a Redis call raises when Redis cannot answer it. (redis-py's cluster errors that
 #: say no node could be reached are not RedisErrors.)
 REDIS_ERRORS: tuple[type[Exception], ...] = (RedisError, RedisClusterException, OSError)
 #: Seconds without a failure before an outage is logged as over.
 RECOVERY_QUIET = 5.0
+#: How often a client of a Sentinel-watched master asks the sentinels where it is.
+MASTER_CHECK_EVERY = 1.0
+
+
+class MasterMoved(ConnectionError):
+    """A failover moved the master while a write was made: it may be lost."""
+
+
 #: Either client answers the same commands; each call is routed by its keys on a cluster.
 Client = aioredis.Redis | RedisCluster
 
@@ -39,11 +51,16 @@ class RedisConnection:
     """A client for the configured Redis, and what else it needs to be closed."""
 
     def __init__(
-        self, client: Client, target: RedisTarget, sentinel: Sentinel | None = None
+        self,
+        client: Client,
+        target: RedisTarget,
+        sentinel: Sentinel | None = None,
+        master_pool: _FollowingPool | None = None,
     ) -> None:
         self.client = client
         self.target = target
         self._sentinel = sentinel
+        self._master_pool = master_pool
 
     @property
     def mode(self) -> str:
@@ -51,6 +68,17 @@ class RedisConnection:
 
     def describe(self) -> str:
         return self.target.describe()
+
+    def node_of(self, key: str) -> str:
+        """The name of the node ``key`` is on, as far as the client knows ("" outside a
+        cluster, where every key is on the one master)."""
+        if not isinstance(self.client, RedisCluster):
+            return ""
+        try:
+            node = self.client.get_node_from_key(key)
+        except REDIS_ERRORS:
+            node = None
+        return "" if node is None else node.name  # None: it has not met the cluster yet
 
     def script(self, text: str) -> LuaScript:
         return LuaScript(self.client, text)
@@ -63,10 +91,62 @@ class RedisConnection:
         else:
             await self.client.ping()
 
+    async def confirm_write(self) -> None:
+        """After a write that must not be lost: raise :class:`MasterMoved` if, in sentinel
+        mode, the master it went to is no longer the master (a failover demotes it and
+        drops what it took meanwhile); the connections then follow the new master."""
+        if self._master_pool is not None and await self._master_pool.follow():
+            raise MasterMoved("the master changed during the write; it may be lost")
+
     async def aclose(self) -> None:
+        if self._master_pool is not None:
+            await self._master_pool.stop_following()
         await self.client.aclose()
         if self._sentinel is not None:
             await self._sentinel.aclose()
+
+
+class _FollowingPool(SentinelConnectionPool):
+    """Connections to a Sentinel-watched master that move to a new master within
+    :data:`MASTER_CHECK_EVERY` of a failover.
+
+    redis-py asks the sentinels only when it opens a connection, and an old master stays
+    writable until the sentinels demote it (some ten seconds after a SENTINEL FAILOVER):
+    what open connections write there until then is lost.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[no-untyped-call]
+        self._next_check = 0.0
+        self._check: asyncio.Task[bool] | None = None
+
+    async def get_connection(self, *args: Any, **kwargs: Any) -> Any:
+        now = time.monotonic()
+        if now >= self._next_check and (self._check is None or self._check.done()):
+            self._next_check = now + MASTER_CHECK_EVERY
+            self._check = asyncio.ensure_future(self.follow())
+        return await super().get_connection(*args, **kwargs)  # type: ignore[no-untyped-call]
+
+    async def follow(self) -> bool:
+        """Ask the sentinels for the master; if it moved, drop every connection to the
+        old one (in use too: a blocked read there would never see new work) and say so."""
+        try:
+            address = await self.sentinel_manager.discover_master(self.service_name)
+        except REDIS_ERRORS as exc:
+            log.debug("cannot ask the sentinels for the master: %s", exc)
+            return False
+        if self.master_address is None or address == self.master_address:
+            return False
+        log.info("the Redis master moved from %s to %s", self.master_address, address)
+        self.master_address = address
+        await self.disconnect(inuse_connections=True)
+        return True
+
+    async def stop_following(self) -> None:
+        if self._check is not None and not self._check.done():
+            self._check.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._check
 
 
 class LuaScript:
@@ -168,5 +248,7 @@ def connect(
     if tls:
         sentinel_options.update({k: v for k, v in shared.items() if k.startswith("ssl")})
     sentinel = Sentinel(list(target.nodes), sentinel_kwargs=sentinel_options)
-    master = sentinel.master_for(sentinel_service, **shared, **options)
-    return RedisConnection(master, target, sentinel)
+    master = sentinel.master_for(
+        sentinel_service, connection_pool_class=_FollowingPool, **shared, **options
+    )
+    return RedisConnection(master, target, sentinel, master.connection_pool)

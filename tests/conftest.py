@@ -1,14 +1,16 @@
-"""Shared test fixtures: the fixtures folder, and a real Redis for the tests that need one."""
+"""Shared test fixtures: the fixtures folder, a real Redis for the tests that need one, and
+a real Redis Cluster and Sentinel set for the tests of scaling out."""
 
 from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.redis_topology import Cluster, SentinelSet, binaries
 from tests.servers import Site, site_server
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -62,3 +64,72 @@ async def redis_prefix(redis_url: str) -> AsyncIterator[str]:
             await client.delete(*keys)
     finally:
         await client.aclose()
+
+
+def _topology_binaries() -> tuple[str, str, str]:
+    found = binaries()
+    if found is None:
+        if IN_CI:
+            pytest.fail("redis-server, redis-cli and redis-sentinel are required under CI=true")
+        pytest.skip("redis-server, redis-cli or redis-sentinel not installed")
+    return found
+
+
+@pytest.fixture(scope="session")
+def redis_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+    """A three-node Redis Cluster on loopback, started once for the session."""
+    server, cli, _ = _topology_binaries()
+    cluster = Cluster(server, cli, tmp_path_factory.mktemp("cluster"))
+    try:
+        cluster.start()
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_sentinel(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SentinelSet]:
+    """A master, a replica and three sentinels on loopback, started once for the session."""
+    server, _, sentinel = _topology_binaries()
+    sentinels = SentinelSet(server, sentinel, tmp_path_factory.mktemp("sentinel"))
+    try:
+        sentinels.start()
+        yield sentinels
+    finally:
+        sentinels.stop()
+
+
+@pytest.fixture
+def cluster(redis_cluster: Cluster) -> Iterator[Cluster]:
+    """The session's cluster, healthy (a test before may have restarted a node), with
+    every key the test left under ``ogpreview-test:`` deleted afterwards."""
+    redis_cluster.wait_healthy()
+    yield redis_cluster
+    redis_cluster.delete("ogpreview-test:*")
+
+
+@pytest.fixture
+def sentinel_set(redis_sentinel: SentinelSet) -> Iterator[SentinelSet]:
+    """The session's sentinel set, settled (a test before may have failed it over), with
+    the test's keys deleted afterwards."""
+    redis_sentinel.wait_healthy()
+    yield redis_sentinel
+    redis_sentinel.wait_healthy()
+    with redis_sentinel.master().client() as client:
+        for key in list(client.scan_iter(match="ogpreview-test:*", count=500)):
+            client.delete(key)
+
+
+@pytest.fixture(params=["cluster", "sentinel"])
+def scaled_redis(request: pytest.FixtureRequest) -> Cluster | SentinelSet:
+    """Each shared Redis past one server, in turn: the cluster, then the sentinel set."""
+    name = "cluster" if request.param == "cluster" else "sentinel_set"
+    topology: Cluster | SentinelSet = request.getfixturevalue(name)
+    return topology
+
+
+@pytest.fixture
+def scaled_prefix() -> str:
+    """A key prefix of one test on a cluster or sentinel set (their fixtures delete
+    every test's keys afterwards)."""
+    return f"ogpreview-test:{uuid.uuid4().hex}:"

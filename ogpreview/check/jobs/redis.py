@@ -27,6 +27,8 @@ from collections.abc import Callable, Sequence
 from typing import cast
 
 import orjson
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
 from redis.typing import EncodableT, FieldT
 
 from ogpreview.check.checker import Checker, CheckResult
@@ -48,7 +50,7 @@ from ogpreview.check.jobs.shards import (
     StreamEntry,
     shard_of,
 )
-from ogpreview.redisclient import REDIS_ERRORS, Health, connect
+from ogpreview.redisclient import REDIS_ERRORS, Health, MasterMoved, connect
 from ogpreview.settings import Settings
 from ogpreview.tasks import cancel_and_wait
 
@@ -60,8 +62,11 @@ log = logging.getLogger(__name__)
 REDIS_SOCKET_TIMEOUT = 5.0
 #: Attempts to record one result before leaving the entry for another instance.
 RECORD_ATTEMPTS = 5
-#: Shards a submission tries (a cluster node that is down holds some of them).
+#: Nodes a submission tries, one shard on each (a cluster node that is down holds some
+#: of the shards).
 SUBMIT_ATTEMPTS = 3
+#: Job ids drawn to find one whose shard is on a node that has not failed.
+ID_TRIES = 64
 #: Seconds a worker on shutdown lets its in-flight checks finish.
 SHUTDOWN_GRACE = 10.0
 # Record one result once: HSETNX on the entry's index is the exactly-once guard.
@@ -118,6 +123,10 @@ class RedisJobs:
             mode=settings.redis_mode,
             sentinel_service=settings.redis_sentinel_service,
             timeout=REDIS_SOCKET_TIMEOUT,
+            # One quick second try (a connection the server closed); the worker has its own
+            # pace for trying again, and a long retry on a cluster node that is down would
+            # hold up the shards of the nodes that are up.
+            retry=Retry(NoBackoff(), 1),
         )
         self._client = self._redis.client
         self._health = Health(log, "check jobs: Redis", "retrying")
@@ -132,6 +141,10 @@ class RedisJobs:
         self._worker: asyncio.Task[None] | None = None
         self._heartbeat: asyncio.Task[None] | None = None
         self._inflight: set[asyncio.Task[None]] = set()
+        #: Entries being checked (not those whose result is being recorded: a cluster
+        #: node that is down must not hold up the checks of other nodes' shards).
+        self._checking = 0
+        self._checked = asyncio.Event()
         self._held: defaultdict[int, set[bytes]] = defaultdict(set)
         self._hosts = HostSlots(settings.per_host_connections)
         self._stopping = False
@@ -173,39 +186,57 @@ class RedisJobs:
         if queued + len(urls) > self._settings.check_max_queued:
             raise busy_error(queued, len(urls), self._settings.check_max_queued)
         failures: list[BaseException] = []
-        tried: set[int] = set()
-        while len(failures) < SUBMIT_ATTEMPTS:
-            job_id = new_job_id()
-            if shard_of(job_id) in tried:
-                continue  # a shard that just failed: its node is likely down
+        down: set[str] = set()
+        for _ in range(SUBMIT_ATTEMPTS):
+            job_id = self._new_job_id(avoid=down)
+            if job_id is None:
+                break
             try:
                 await self._queue(job_id, urls, now)
-                break
             except REDIS_ERRORS as exc:
                 failures.append(exc)
-                tried.add(shard_of(job_id))
-        else:
-            raise JobStoreError(f"cannot queue the job: {failures[-1]}") from failures[-1]
-        await self._reader.ring()
-        return JobView(
-            id=job_id,
-            total=len(urls),
-            done=0,
-            counts=dict.fromkeys(VERDICTS, 0),
-            created_at=now,
-        )
+                if not isinstance(exc, MasterMoved):  # then the next try goes to the new one
+                    down.add(self._redis.node_of(self.keys.stream_of(job_id)))
+                continue
+            await self._reader.ring()
+            return JobView(
+                id=job_id,
+                total=len(urls),
+                done=0,
+                counts=dict.fromkeys(VERDICTS, 0),
+                created_at=now,
+            )
+        raise JobStoreError(f"cannot queue the job: {failures[-1]}") from failures[-1]
+
+    def _new_job_id(self, *, avoid: set[str]) -> str | None:
+        """A new job id whose shard is on none of the nodes in ``avoid`` (they just
+        failed), or None when every shard is."""
+        for _ in range(ID_TRIES):
+            job_id = new_job_id()
+            if self._redis.node_of(self.keys.stream_of(job_id)) not in avoid:
+                return job_id
+        return None
 
     async def _queued(self) -> int:
         """Entries on all shards (waiting or being checked; checked ones are deleted).
-        Shards that cannot be reached count as empty."""
+        Shards that cannot be reached count as empty; none reachable is an error."""
+        streams = [self.keys.stream(shard) for shard in range(SHARDS)]
         try:
             async with self._client.pipeline(transaction=False) as pipe:
-                for shard in range(SHARDS):
-                    pipe.xlen(self.keys.stream(shard))
-                lengths = await pipe.execute(raise_on_error=False)
+                for stream in streams:
+                    pipe.xlen(stream)
+                return sum(await pipe.execute())
         except REDIS_ERRORS as exc:
-            raise JobStoreError(f"cannot queue the job: {exc}") from exc
-        return sum(n for n in lengths if isinstance(n, int))
+            if self._redis.mode != "cluster":
+                raise JobStoreError(f"cannot queue the job: {exc}") from exc
+            failure = exc  # a cluster pipeline fails whole when one node is down
+        lengths: list[int] = []
+        for stream in streams:
+            with contextlib.suppress(*REDIS_ERRORS):
+                lengths.append(await self._client.xlen(stream))
+        if not lengths:
+            raise JobStoreError(f"cannot queue the job: {failure}") from failure
+        return sum(lengths)
 
     async def _queue(self, job_id: str, urls: Sequence[str], now: float) -> None:
         """The job's hash and entries in one transaction (one slot): a worker never sees
@@ -221,6 +252,7 @@ class RedisJobs:
             for i, url in enumerate(urls):
                 pipe.xadd(stream, {"job": job_id, "i": i, "url": url})
             await pipe.execute()
+        await self._redis.confirm_write()  # a master demoted meanwhile would drop the job
 
     async def view(self, job_id: str) -> JobView | None:
         try:
@@ -263,9 +295,10 @@ class RedisJobs:
     async def _work(self) -> None:
         concurrency = self._settings.check_concurrency
         while not self._stopping:
-            free = concurrency - len(self._inflight)
+            free = concurrency - self._checking
             if free <= 0:
-                await asyncio.wait(self._inflight, return_when=asyncio.FIRST_COMPLETED)
+                self._checked.clear()
+                await self._checked.wait()
                 continue
             entries = await self._reader.take(free)
             if not entries:
@@ -276,6 +309,7 @@ class RedisJobs:
                 if entry.id in held:
                     continue  # our own slow check, claimed back from ourselves
                 held.add(entry.id)
+                self._checking += 1
                 task = asyncio.create_task(self._handle(entry))
                 self._inflight.add(task)
                 task.add_done_callback(self._inflight.discard)
@@ -288,22 +322,29 @@ class RedisJobs:
 
     async def _handle(self, entry: StreamEntry) -> None:
         try:
-            job_id = entry.fields[b"job"].decode()
-            index = int(entry.fields[b"i"])
-            url = entry.fields[b"url"].decode()
-            if shard_of(job_id) != entry.shard:
-                raise ValueError("an entry of another shard's job")
-        except (KeyError, ValueError, UnicodeDecodeError):
-            log.warning("check jobs: dropping malformed entry %r", entry.id)
-            self._release(entry)
-            await self._reader.done(entry)
-            return
-        try:
-            async with self._hosts.hold(url):
-                result = await safe_check(self._checker, url)
+            try:
+                job_id = entry.fields[b"job"].decode()
+                index = int(entry.fields[b"i"])
+                url = entry.fields[b"url"].decode()
+                if shard_of(job_id) != entry.shard:
+                    raise ValueError("an entry of another shard's job")
+            except (KeyError, ValueError, UnicodeDecodeError):
+                log.warning("check jobs: dropping malformed entry %r", entry.id)
+                self._checked_one()
+                await self._reader.done(entry)
+                return
+            try:
+                async with self._hosts.hold(url):
+                    result = await safe_check(self._checker, url)
+            finally:
+                self._checked_one()
             await self._save(job_id, index, entry, result)
         finally:
             self._release(entry)
+
+    def _checked_one(self) -> None:
+        self._checking -= 1
+        self._checked.set()
 
     async def _save(self, job_id: str, index: int, entry: StreamEntry, result: CheckResult) -> None:
         keys = [
