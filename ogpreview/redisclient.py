@@ -173,15 +173,18 @@ class Health:
     """Whether Redis has been answering, logged when that changes, not on every call.
 
     The first failure is a warning; the recovery is logged once Redis has answered with
-    no failure for :data:`RECOVERY_QUIET` seconds. (With one cluster node down, calls to
+    no failure for ``quiet`` seconds. (With one cluster node down, calls to
     the others keep succeeding between the failures: without the quiet time every call
     would log the outage as starting or ending.)
     """
 
-    def __init__(self, logger: logging.Logger, name: str, consequence: str) -> None:
+    def __init__(
+        self, logger: logging.Logger, name: str, consequence: str, *, quiet: float = RECOVERY_QUIET
+    ) -> None:
         self._log = logger
         self._name = name
         self._consequence = consequence
+        self._quiet = quiet
         self.errors = 0
         self.down = False
         self._last_failure = 0.0
@@ -196,7 +199,7 @@ class Health:
             )
 
     def ok(self) -> None:
-        if self.down and time.monotonic() - self._last_failure >= RECOVERY_QUIET:
+        if self.down and time.monotonic() - self._last_failure >= self._quiet:
             self.down = False
             self._log.info("%s is back", self._name)
 

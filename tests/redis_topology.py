@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import redis
-from redis.exceptions import RedisError
+from redis.exceptions import RedisError, ResponseError
 
 from ogpreview.settings import Settings
 
@@ -274,10 +274,12 @@ class SentinelSet:
         for node in self.sentinels:
             with node.client() as client:
                 state = client.sentinel_master(SERVICE)
+                replicas = client.sentinel_slaves(SERVICE)
             flags = str(state["flags"])
             if "s_down" in flags or "o_down" in flags or "failover" in flags:
                 return False
-            if state["num-other-sentinels"] != 2 or state["num-slaves"] < 1:
+            seen = {int(str(r["port"])) for r in replicas if r["flags"] == "slave"}
+            if state["num-other-sentinels"] != 2 or replica.port not in seen:
                 return False
         return True
 
@@ -292,8 +294,19 @@ class SentinelSet:
         if kill:
             old.kill()
         else:
-            self.sentinels[0].ask("SENTINEL", "FAILOVER", SERVICE)
+            wait_for("a sentinel to take the failover", self._ask_for_failover)
         return wait_for("the sentinels to promote the replica", lambda: self._promoted(old))
+
+    def _ask_for_failover(self) -> bool:
+        try:
+            self.sentinels[0].ask("SENTINEL", "FAILOVER", SERVICE)
+        except ResponseError as exc:
+            # Until the sentinels have seen the replica's link up again since the last
+            # failover (they ask replicas every 10 s), none is good enough to promote.
+            if "NOGOODSLAVE" in str(exc):
+                return False
+            raise
+        return True
 
     def settle(self) -> None:
         """Start the data node a kill stopped, and wait until the old master is a replica
@@ -301,6 +314,14 @@ class SentinelSet:
         for node in self.data:
             if node.process is None:
                 node.start()
+        wait_for("the sentinels to agree", lambda: self._agreed_master() is not None)
+        master = self.master()
+        for node in self.data:
+            with node.client() as client:
+                if node is not master and client.info("replication")["role"] == "master":
+                    # What the sentinels do to a demoted master at their next look at it
+                    # (up to 10 s later), done now.
+                    client.replicaof("127.0.0.1", master.port)
         self.wait_healthy()
 
     def _promoted(self, old: RedisProcess) -> bool:

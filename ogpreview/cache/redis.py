@@ -30,6 +30,8 @@ log = logging.getLogger(__name__)
 _NO_LOCK = "no-lock"
 #: Redis calls give up after this long: a slow Redis must not slow previews down.
 REDIS_TIMEOUT = 0.25
+#: Seconds a cluster node that failed a call is left alone (its keys are misses).
+NODE_HOLD_OFF = 1.0
 _RELEASE_LOCK = """
 if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end
 return 0
@@ -81,6 +83,8 @@ class RedisCache:
         self._health = Health(log, f"Redis at {self._redis.describe()}", "serving without it")
         self._release = self._redis.script(_RELEASE_LOCK)
         self._extend = self._redis.script(_EXTEND_LOCK)
+        #: Cluster node -> until when the cache leaves it alone (it just failed).
+        self._held_off: dict[str, float] = {}
 
     @property
     def errors(self) -> int:
@@ -95,11 +99,34 @@ class RedisCache:
         """The Redis key of the fetch lock of ``key`` (in the slot of its card)."""
         return f"{self.prefix}lock:{{{key}}}"
 
+    def _usable(self, key: str) -> bool:
+        """False while the cluster node of ``key`` is left alone after a failure."""
+        if not self._held_off:
+            return True
+        node = self._redis.node_of(self.card_key(key))
+        until = self._held_off.get(node)
+        if until is None:
+            return True
+        if time.monotonic() >= until:
+            del self._held_off[node]
+            return True
+        return False
+
+    def _failed(self, action: str, exc: BaseException, key: str) -> None:
+        self._health.failed(action, exc)
+        if self._redis.mode == "cluster":
+            # A node that is down fails fast, but one rejoining answers CLUSTERDOWN, on
+            # which redis-py waits 250 ms per call: previews must not wait on it.
+            node = self._redis.node_of(self.card_key(key))
+            self._held_off[node] = time.monotonic() + NODE_HOLD_OFF
+
     async def get(self, key: str) -> Entry | None:
+        if not self._usable(key):
+            return None
         try:
             data = await self._client.get(self.card_key(key))
         except REDIS_ERRORS as exc:
-            self._health.failed("get", exc)
+            self._failed("get", exc, key)
             return None
         self._health.ok()
         if data is None:
@@ -112,48 +139,52 @@ class RedisCache:
 
     async def set(self, key: str, entry: Entry) -> None:
         ttl_ms = int((entry.stale_until - time.time()) * 1000)
-        if ttl_ms <= 0:
+        if ttl_ms <= 0 or not self._usable(key):
             return
         try:
             await self._client.set(self.card_key(key), entry.encode(), px=ttl_ms)
         except REDIS_ERRORS as exc:
-            self._health.failed("set", exc)
+            self._failed("set", exc, key)
             return
         self._health.ok()
 
     async def delete(self, key: str) -> None:
+        if not self._usable(key):
+            return
         try:
             await self._client.delete(self.card_key(key))
         except REDIS_ERRORS as exc:
-            self._health.failed("delete", exc)
+            self._failed("delete", exc, key)
 
     async def acquire_lock(self, key: str, ttl: float) -> str | None:
+        if not self._usable(key):
+            return _NO_LOCK
         token = secrets.token_hex(8)
         try:
             won = await self._client.set(
                 self.lock_key(key), token, nx=True, px=max(1, int(ttl * 1000))
             )
         except REDIS_ERRORS as exc:
-            self._health.failed("lock", exc)
+            self._failed("lock", exc, key)
             return _NO_LOCK  # no Redis, no lock: fetch directly
         self._health.ok()
         return token if won else None
 
     async def release_lock(self, key: str, token: str) -> None:
-        if token == _NO_LOCK:
+        if token == _NO_LOCK or not self._usable(key):
             return
         try:
             await self._release(keys=[self.lock_key(key)], args=[token])
         except REDIS_ERRORS as exc:
-            self._health.failed("unlock", exc)
+            self._failed("unlock", exc, key)
 
     async def extend_lock(self, key: str, token: str, ttl: float) -> None:
-        if token == _NO_LOCK:
+        if token == _NO_LOCK or not self._usable(key):
             return
         try:
             await self._extend(keys=[self.lock_key(key)], args=[token, max(1, int(ttl * 1000))])
         except REDIS_ERRORS as exc:
-            self._health.failed("extend lock", exc)
+            self._failed("extend lock", exc, key)
 
     async def ping(self) -> bool:
         try:

@@ -28,6 +28,9 @@ async def test_twenty_callers_on_two_instances_make_one_fetch(
     site.delay = 0.1
     settings = scaled_redis.settings(LOCAL, scaled_prefix)
     async with Previewer(settings) as a, Previewer(settings) as b:
+        # Connected first, as a service is before its readiness probe lets traffic in
+        # (a cluster client's first call also reads the cluster's layout).
+        assert (await a.cache_ready(), await b.cache_ready()) == (True, True)
         url = site.url("/plain.html")
         cards = await asyncio.gather(*(p.preview(url) for _ in range(10) for p in (a, b)))
         errors = a.redis_errors + b.redis_errors
