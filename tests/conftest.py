@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.redis_topology import Cluster, SentinelSet, binaries
+from tests.redis_topology import Cluster, SentinelSet, Topology, binaries, running
 from tests.servers import Site, site_server
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -79,45 +79,35 @@ def _topology_binaries() -> tuple[str, str, str]:
 def redis_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     """A three-node Redis Cluster on loopback, started once for the session."""
     server, cli, _ = _topology_binaries()
-    cluster = Cluster(server, cli, tmp_path_factory.mktemp("cluster"))
-    try:
-        cluster.start()
+    with running(Cluster(server, cli, tmp_path_factory.mktemp("cluster"))) as cluster:
         yield cluster
-    finally:
-        cluster.stop()
 
 
 @pytest.fixture(scope="session")
 def redis_sentinel(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SentinelSet]:
     """A master, a replica and three sentinels on loopback, started once for the session."""
     server, _, sentinel = _topology_binaries()
-    sentinels = SentinelSet(server, sentinel, tmp_path_factory.mktemp("sentinel"))
-    try:
-        sentinels.start()
+    with running(SentinelSet(server, sentinel, tmp_path_factory.mktemp("sentinel"))) as sentinels:
         yield sentinels
-    finally:
-        sentinels.stop()
+
+
+def _healed(topology: Topology) -> Iterator[Topology]:
+    """The session's topology whole again (a test before may have killed a node or failed
+    the master over), and every key a test left under ``ogpreview-test:`` deleted after."""
+    topology.heal()
+    yield topology
+    topology.heal()
+    topology.delete("ogpreview-test:*")
 
 
 @pytest.fixture
 def cluster(redis_cluster: Cluster) -> Iterator[Cluster]:
-    """The session's cluster, healthy (a test before may have restarted a node), with
-    every key the test left under ``ogpreview-test:`` deleted afterwards."""
-    redis_cluster.wait_healthy()
-    yield redis_cluster
-    redis_cluster.delete("ogpreview-test:*")
+    yield from _healed(redis_cluster)
 
 
 @pytest.fixture
 def sentinel_set(redis_sentinel: SentinelSet) -> Iterator[SentinelSet]:
-    """The session's sentinel set, settled (a test before may have failed it over), with
-    the test's keys deleted afterwards."""
-    redis_sentinel.wait_healthy()
-    yield redis_sentinel
-    redis_sentinel.wait_healthy()
-    with redis_sentinel.master().client() as client:
-        for key in list(client.scan_iter(match="ogpreview-test:*", count=500)):
-            client.delete(key)
+    yield from _healed(redis_sentinel)
 
 
 @pytest.fixture(params=["cluster", "sentinel"])

@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 import redis
 from redis.exceptions import RedisError, ResponseError
@@ -162,6 +163,13 @@ class Cluster:
     def wait_healthy(self) -> float:
         return wait_for("the cluster to be ok on every node", self.healthy)
 
+    def heal(self) -> None:
+        """Start any node a test left stopped, and wait until the cluster is ok."""
+        for node in self.nodes:
+            if node.process is None:
+                node.start()
+        self.wait_healthy()
+
     def slot_of(self, key: str) -> int:
         live = next(node for node in self.nodes if node.process is not None)
         return int(str(live.ask("CLUSTER", "KEYSLOT", key)))
@@ -180,10 +188,7 @@ class Cluster:
 
     def delete(self, pattern: str) -> None:
         for node in self.nodes:
-            with node.client() as client:
-                keys = list(client.scan_iter(match=pattern, count=500))
-                for key in keys:
-                    client.delete(key)
+            _delete(node, pattern)
 
     def stop(self) -> None:
         for node in self.nodes:
@@ -308,6 +313,12 @@ class SentinelSet:
             raise
         return True
 
+    def delete(self, pattern: str) -> None:
+        _delete(self.master(), pattern)
+
+    def heal(self) -> None:
+        self.settle()
+
     def settle(self) -> None:
         """Start the data node a kill stopped, and wait until the old master is a replica
         of the new one."""
@@ -333,8 +344,18 @@ class SentinelSet:
             node.stop()
 
 
+def _delete(node: RedisProcess, pattern: str) -> None:
+    with node.client() as client:
+        for key in list(client.scan_iter(match=pattern, count=500)):
+            client.delete(key)
+
+
+Topology = TypeVar("Topology", Cluster, SentinelSet)
+
+
 @contextmanager
-def running(topology: Cluster | SentinelSet) -> Iterator[Cluster | SentinelSet]:
+def running(topology: Topology) -> Iterator[Topology]:
+    """The topology started, and stopped (every process) at the end."""
     try:
         topology.start()
         yield topology

@@ -29,7 +29,7 @@ from typing import cast
 import orjson
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
-from redis.typing import EncodableT, FieldT
+from redis.typing import EncodableT
 
 from ogpreview.check.checker import Checker, CheckResult
 from ogpreview.check.jobs.base import (
@@ -89,6 +89,23 @@ return 1
 """
 
 
+# Queue a job: its hash and all its entries in one step (one slot): a worker never sees an
+# entry without its job, and a Redis that loses the write loses all of it.
+# KEYS: job hash, stream. ARGV: job id, key TTL (s), n, n field/value pairs, the URLs.
+_QUEUE = """
+local n = tonumber(ARGV[3])
+local meta = {}
+for k = 4, 3 + 2 * n do meta[#meta + 1] = ARGV[k] end
+redis.call('hset', KEYS[1], unpack(meta))
+redis.call('expire', KEYS[1], ARGV[2])
+local first = 4 + 2 * n
+for k = first, #ARGV do
+  redis.call('xadd', KEYS[2], '*', 'job', ARGV[1], 'i', k - first, 'url', ARGV[k])
+end
+return 1
+"""
+
+
 def _consumer_name() -> str:
     # The pid is in the name so an operator (and a test) can tell whose entries are pending.
     return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
@@ -138,6 +155,7 @@ class RedisJobs:
             health=self._health,
         )
         self._record = self._redis.script(_RECORD)
+        self._queue_script = self._redis.script(_QUEUE)
         self._worker: asyncio.Task[None] | None = None
         self._heartbeat: asyncio.Task[None] | None = None
         self._inflight: set[asyncio.Task[None]] = set()
@@ -239,19 +257,15 @@ class RedisJobs:
         return sum(lengths)
 
     async def _queue(self, job_id: str, urls: Sequence[str], now: float) -> None:
-        """The job's hash and entries in one transaction (one slot): a worker never sees
-        an entry without its job, and a Redis that loses the write loses all of it."""
-        stream = self.keys.stream_of(job_id)
         await self._reader.ensure_group(shard_of(job_id))
-        meta: dict[FieldT, EncodableT] = {"total": len(urls), "done": 0, "created_at": repr(now)}
+        meta: dict[str, EncodableT] = {"total": len(urls), "done": 0, "created_at": repr(now)}
         meta.update(dict.fromkeys(VERDICTS, 0))
-        key = self.keys.job(job_id)
-        async with self._client.pipeline(transaction=True) as pipe:
-            pipe.hset(key, mapping=meta)
-            pipe.expire(key, math.ceil(self._settings.check_job_ttl))
-            for i, url in enumerate(urls):
-                pipe.xadd(stream, {"job": job_id, "i": i, "url": url})
-            await pipe.execute()
+        args: list[EncodableT] = [job_id, math.ceil(self._settings.check_job_ttl), len(meta)]
+        for name, value in meta.items():
+            args += [name, value]
+        await self._queue_script(
+            keys=[self.keys.job(job_id), self.keys.stream_of(job_id)], args=[*args, *urls]
+        )
         await self._redis.confirm_write()  # a master demoted meanwhile would drop the job
 
     async def view(self, job_id: str) -> JobView | None:
