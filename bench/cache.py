@@ -25,7 +25,7 @@ import redis.asyncio as aioredis
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from ogpreview import MemoryCache, Previewer, Settings
+from ogpreview import MemoryCache, Previewer, RedisCache, Settings
 from ogpreview.cachekey import cache_key
 from tests.servers import site_server
 
@@ -54,7 +54,9 @@ async def main_async(redis_url: str, requests: int, rounds: int) -> int:
             await on_redis.preview(url)
             async with Previewer(settings, cache=MemoryCache()) as in_memory:
                 await in_memory.preview(url)
-                key = prefix + "card:" + cache_key(url)
+                shared = on_redis.cache
+                assert isinstance(shared, RedisCache)
+                key = shared.card_key(cache_key(url))
                 assert (await on_redis.lookup(url)).cache == "hit"
                 memory = await _rate(lambda: in_memory.lookup(url), requests, rounds)
                 bare = await _rate(lambda: raw.get(key), requests, rounds)

@@ -186,7 +186,12 @@ class Previewer:
         if s.redis_url:
             from ogpreview.cache.redis import RedisCache  # redis-py only where it is used
 
-            return RedisCache(s.redis_url, prefix=s.cache_prefix)
+            return RedisCache(
+                s.redis_url,
+                prefix=s.cache_prefix,
+                mode=s.redis_mode,
+                sentinel_service=s.redis_sentinel_service,
+            )
         return MemoryCache(max_entries=s.memory_cache_entries, max_bytes=s.memory_cache_bytes)
 
     async def __aenter__(self) -> Previewer:

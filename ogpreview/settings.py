@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
 
+from ogpreview.cache.redisurl import redis_target_problem
+
 __all__ = [
     "DEFAULT_ACCEPT_LANGUAGE",
     "DEFAULT_ALLOWED_PORTS",
@@ -122,6 +124,8 @@ class CacheSettings:
     """Where cards are kept and for how long."""
 
     redis_url: str | None
+    redis_mode: str
+    redis_sentinel_service: str | None
     cache_prefix: str
     cache_ttl: float
     cache_min_ttl: float
@@ -221,6 +225,12 @@ class Settings:
     accept_language: str = DEFAULT_ACCEPT_LANGUAGE
     # --- cache ---------------------------------------------------------------------------
     redis_url: str | None = None
+    #: How ``redis_url`` is read: ``standalone`` (one server), ``cluster`` (seed nodes of
+    #: a Redis Cluster) or ``sentinel`` (the sentinels of a master); lists are
+    #: comma-separated.
+    redis_mode: str = "standalone"
+    #: The master's name as the sentinels know it (with ``redis_mode="sentinel"``).
+    redis_sentinel_service: str | None = None
     cache_prefix: str = "ogpreview:"
     cache_ttl: float = 24 * 3600.0
     cache_min_ttl: float = 5 * 60.0
@@ -322,6 +332,12 @@ class Settings:
                     f"redis_url must start with redis://, rediss:// or unix://: "
                     f"{self.redis_url[:100]!r}"
                 )
+        set_(self, "redis_mode", self.redis_mode.strip().lower())
+        problem = redis_target_problem(
+            self.redis_url, self.redis_mode, self.redis_sentinel_service, self.cache_prefix
+        )
+        if problem is not None:
+            raise ValueError(problem)
         set_(self, "api_keys", tuple(k for k in self.api_keys if k))
         for name in (
             "per_host_connections",

@@ -2,9 +2,11 @@
 
 Redis is an optimisation, never a single point of failure: every Redis call has a short
 timeout, and an outage turns into misses and no-ops (logged once, counted) until Redis
-answers again. This module is imported only when a Redis URL is configured, so that a
-process that never talks to Redis (the default service; a check without ``--redis-url``,
-and its workers) neither loads redis-py nor pays its memory and start-up time.
+answers again; on a Redis Cluster with a node down, that holds for the keys on that node
+while the others are served as usual. This module is imported only when a Redis URL is
+configured, so that a process that never talks to Redis (the default service; a check
+without ``--redis-url``, and its workers) neither loads redis-py nor pays its memory and
+start-up time.
 """
 
 from __future__ import annotations
@@ -14,12 +16,11 @@ import logging
 import secrets
 import time
 
-import redis.asyncio as aioredis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
-from redis.exceptions import RedisError
 
 from ogpreview.cache import Entry
+from ogpreview.cache.redisclient import REDIS_ERRORS, Health, connect
 
 __all__ = ["REDIS_TIMEOUT", "RedisCache"]
 
@@ -29,6 +30,8 @@ log = logging.getLogger(__name__)
 _NO_LOCK = "no-lock"
 #: Redis calls give up after this long: a slow Redis must not slow previews down.
 REDIS_TIMEOUT = 0.25
+#: Seconds a cluster node that failed a call is left alone (its keys are misses).
+NODE_HOLD_OFF = 1.0
 _RELEASE_LOCK = """
 if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end
 return 0
@@ -49,47 +52,83 @@ def _decode_memo(data: bytes) -> Entry:
 class RedisCache:
     """Entries in Redis, shared by every instance; survives an outage by degrading.
 
-    Keys are ``prefix + "card:" + key`` and ``prefix + "lock:" + key``; an entry's Redis
-    TTL is the time until it turns from stale to gone.
+    Keys are ``prefix + "card:{" + key + "}"`` and ``prefix + "lock:{" + key + "}"``: the
+    ``{key}`` hash tag keeps a card and its fetch lock in one slot of a Redis Cluster. An
+    entry's Redis TTL is the time until it turns from stale to gone. ``mode`` and
+    ``sentinel_service`` say how ``url`` is read (:mod:`ogpreview.cache.redisurl`).
     """
 
     shared = True
 
     def __init__(
-        self, url: str, *, prefix: str = "ogpreview:", timeout: float = REDIS_TIMEOUT
+        self,
+        url: str,
+        *,
+        prefix: str = "ogpreview:",
+        timeout: float = REDIS_TIMEOUT,
+        mode: str = "standalone",
+        sentinel_service: str | None = None,
     ) -> None:
         self.url = url
         self.prefix = prefix
-        self.errors = 0
-        self._down = False
-        self._client = aioredis.from_url(
+        self._redis = connect(
             url,
-            socket_timeout=timeout,
-            socket_connect_timeout=timeout,
+            mode=mode,
+            sentinel_service=sentinel_service,
+            timeout=timeout,
             retry=Retry(NoBackoff(), 0),  # one try: falling back is faster than retrying
             health_check_interval=30,
         )
-        self._release = self._client.register_script(_RELEASE_LOCK)
-        self._extend = self._client.register_script(_EXTEND_LOCK)
+        self._client = self._redis.client
+        self._health = Health(log, f"Redis at {self._redis.describe()}", "serving without it")
+        self._release = self._redis.script(_RELEASE_LOCK)
+        self._extend = self._redis.script(_EXTEND_LOCK)
+        #: Cluster node -> until when the cache leaves it alone (it just failed).
+        self._held_off: dict[str, float] = {}
 
-    def _failed(self, action: str, exc: BaseException) -> None:
-        self.errors += 1
-        if not self._down:
-            self._down = True
-            log.warning("Redis at %s unusable (%s: %s); serving without it", self.url, action, exc)
+    @property
+    def errors(self) -> int:
+        """Redis calls that failed so far."""
+        return self._health.errors
 
-    def _ok(self) -> None:
-        if self._down:
-            self._down = False
-            log.info("Redis at %s is back", self.url)
+    def card_key(self, key: str) -> str:
+        """The Redis key of the entry cached under ``key``."""
+        return f"{self.prefix}card:{{{key}}}"
+
+    def lock_key(self, key: str) -> str:
+        """The Redis key of the fetch lock of ``key`` (in the slot of its card)."""
+        return f"{self.prefix}lock:{{{key}}}"
+
+    def _usable(self, key: str) -> bool:
+        """False while the cluster node of ``key`` is left alone after a failure."""
+        if not self._held_off:
+            return True
+        node = self._redis.node_of(self.card_key(key))
+        until = self._held_off.get(node)
+        if until is None:
+            return True
+        if time.monotonic() >= until:
+            del self._held_off[node]
+            return True
+        return False
+
+    def _failed(self, action: str, exc: BaseException, key: str) -> None:
+        self._health.failed(action, exc)
+        if self._redis.mode == "cluster":
+            # A node that is down fails fast, but one rejoining answers CLUSTERDOWN, on
+            # which redis-py waits 250 ms per call: previews must not wait on it.
+            node = self._redis.node_of(self.card_key(key))
+            self._held_off[node] = time.monotonic() + NODE_HOLD_OFF
 
     async def get(self, key: str) -> Entry | None:
-        try:
-            data = await self._client.get(self.prefix + "card:" + key)
-        except (RedisError, OSError) as exc:
-            self._failed("get", exc)
+        if not self._usable(key):
             return None
-        self._ok()
+        try:
+            data = await self._client.get(self.card_key(key))
+        except REDIS_ERRORS as exc:
+            self._failed("get", exc, key)
+            return None
+        self._health.ok()
         if data is None:
             return None
         try:
@@ -100,59 +139,61 @@ class RedisCache:
 
     async def set(self, key: str, entry: Entry) -> None:
         ttl_ms = int((entry.stale_until - time.time()) * 1000)
-        if ttl_ms <= 0:
+        if ttl_ms <= 0 or not self._usable(key):
             return
         try:
-            await self._client.set(self.prefix + "card:" + key, entry.encode(), px=ttl_ms)
-        except (RedisError, OSError) as exc:
-            self._failed("set", exc)
+            await self._client.set(self.card_key(key), entry.encode(), px=ttl_ms)
+        except REDIS_ERRORS as exc:
+            self._failed("set", exc, key)
             return
-        self._ok()
+        self._health.ok()
 
     async def delete(self, key: str) -> None:
+        if not self._usable(key):
+            return
         try:
-            await self._client.delete(self.prefix + "card:" + key)
-        except (RedisError, OSError) as exc:
-            self._failed("delete", exc)
+            await self._client.delete(self.card_key(key))
+        except REDIS_ERRORS as exc:
+            self._failed("delete", exc, key)
 
     async def acquire_lock(self, key: str, ttl: float) -> str | None:
+        if not self._usable(key):
+            return _NO_LOCK
         token = secrets.token_hex(8)
         try:
             won = await self._client.set(
-                self.prefix + "lock:" + key, token, nx=True, px=max(1, int(ttl * 1000))
+                self.lock_key(key), token, nx=True, px=max(1, int(ttl * 1000))
             )
-        except (RedisError, OSError) as exc:
-            self._failed("lock", exc)
+        except REDIS_ERRORS as exc:
+            self._failed("lock", exc, key)
             return _NO_LOCK  # no Redis, no lock: fetch directly
-        self._ok()
+        self._health.ok()
         return token if won else None
 
     async def release_lock(self, key: str, token: str) -> None:
-        if token == _NO_LOCK:
+        if token == _NO_LOCK or not self._usable(key):
             return
         try:
-            await self._release(keys=[self.prefix + "lock:" + key], args=[token])
-        except (RedisError, OSError) as exc:
-            self._failed("unlock", exc)
+            await self._release(keys=[self.lock_key(key)], args=[token])
+        except REDIS_ERRORS as exc:
+            self._failed("unlock", exc, key)
 
     async def extend_lock(self, key: str, token: str, ttl: float) -> None:
-        if token == _NO_LOCK:
+        if token == _NO_LOCK or not self._usable(key):
             return
         try:
-            await self._extend(
-                keys=[self.prefix + "lock:" + key], args=[token, max(1, int(ttl * 1000))]
-            )
-        except (RedisError, OSError) as exc:
-            self._failed("extend lock", exc)
+            await self._extend(keys=[self.lock_key(key)], args=[token, max(1, int(ttl * 1000))])
+        except REDIS_ERRORS as exc:
+            self._failed("extend lock", exc, key)
 
     async def ping(self) -> bool:
         try:
-            await self._client.ping()
-        except (RedisError, OSError) as exc:
-            self._failed("ping", exc)
+            await self._redis.ping()
+        except REDIS_ERRORS as exc:
+            self._health.failed("ping", exc)
             return False
-        self._ok()
+        self._health.ok()
         return True
 
     async def aclose(self) -> None:
-        await self._client.aclose()
+        await self._redis.aclose()

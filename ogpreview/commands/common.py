@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from ogpreview.cache.redisurl import REDIS_MODES
 from ogpreview.settings import Settings
 
 __all__ = [
@@ -26,7 +27,8 @@ class UsageError(Exception):
 
 
 def add_fetch_options(parser: argparse.ArgumentParser) -> None:
-    """``--allow-network``, ``--allow-port`` and ``--redis-url``, on top of OGPREVIEW_*."""
+    """``--allow-network``, ``--allow-port``, ``--redis-url`` and ``--redis-mode``, on top
+    of OGPREVIEW_*."""
     group = parser.add_argument_group("fetch policy")
     group.add_argument(
         "--allow-network",
@@ -48,6 +50,14 @@ def add_fetch_options(parser: argparse.ArgumentParser) -> None:
         metavar="URL",
         help="share the cache through Redis (default: OGPREVIEW_REDIS_URL, else in memory)",
     )
+    group.add_argument(
+        "--redis-mode",
+        choices=REDIS_MODES,
+        default=None,
+        help="how --redis-url is read: one server, or comma-separated cluster nodes or "
+        "sentinels (default: OGPREVIEW_REDIS_MODE, else standalone; sentinel mode names "
+        "the master in OGPREVIEW_REDIS_SENTINEL_SERVICE)",
+    )
 
 
 def settings_from_args(args: argparse.Namespace, **overrides: Any) -> Settings:
@@ -67,6 +77,9 @@ def settings_from_args(args: argparse.Namespace, **overrides: Any) -> Settings:
         redis_url = getattr(args, "redis_url", None)
         if redis_url:
             changes["redis_url"] = redis_url
+        redis_mode = getattr(args, "redis_mode", None)
+        if redis_mode:
+            changes["redis_mode"] = redis_mode
         return base.replace(**changes) if changes else base
     except ValueError as exc:
         raise UsageError(str(exc)) from exc

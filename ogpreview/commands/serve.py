@@ -112,6 +112,7 @@ def _supervise(settings: Settings, args: argparse.Namespace) -> int:
     env["OGPREVIEW_SECRET"] = settings.secret or secrets.token_hex(32)
     if settings.redis_url:
         env["OGPREVIEW_REDIS_URL"] = settings.redis_url
+    env["OGPREVIEW_REDIS_MODE"] = settings.redis_mode
     if settings.allow_networks:
         env["OGPREVIEW_ALLOW_NETWORKS"] = ",".join(settings.allow_networks)
     env["OGPREVIEW_ALLOWED_PORTS"] = (

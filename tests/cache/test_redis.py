@@ -40,7 +40,7 @@ async def test_round_trip_with_ttl(cache: RedisCache, redis_url: str, redis_pref
     await cache.set("k", entry)
     client = aioredis.from_url(redis_url)
     try:
-        pttl = await client.pttl(redis_prefix + "card:k")
+        pttl = await client.pttl(cache.card_key("k"))
     finally:
         await client.aclose()
     assert (await cache.get("k"), 590_000 < pttl <= 600_000) == (entry, True)
@@ -52,7 +52,7 @@ async def test_garbage_under_our_key_is_a_miss(
     """A corrupt or foreign value under our key is treated as a miss."""
     client = aioredis.from_url(redis_url)
     try:
-        await client.set(redis_prefix + "card:k", b"\x00not json")
+        await client.set(cache.card_key("k"), b"\x00not json")
     finally:
         await client.aclose()
     assert (await cache.get("k"), cache.errors) == (None, 0)
@@ -79,9 +79,9 @@ async def test_lock_lease_is_extended_only_by_its_holder(
     await cache.extend_lock("k", "not-the-token", 60)
     client = aioredis.from_url(redis_url)
     try:
-        before = await client.pttl(redis_prefix + "lock:k")
+        before = await client.pttl(cache.lock_key("k"))
         await cache.extend_lock("k", token, 60)
-        after = await client.pttl(redis_prefix + "lock:k")
+        after = await client.pttl(cache.lock_key("k"))
     finally:
         await client.aclose()
     assert (before <= 1000, 59_000 <= after <= 60_000) == (True, True)

@@ -148,9 +148,7 @@ async def test_two_workers_share_a_job_without_duplicates(
             await finished(second, job.id)
             reported = await reported_urls(second, job.id)
             client = aioredis.from_url(redis_settings.redis_url or "")
-            consumers = await client.xinfo_consumers(
-                redis_settings.cache_prefix + "checks:stream", GROUP
-            )
+            consumers = await client.xinfo_consumers(first.keys.stream_of(job.id), GROUP)
             await client.aclose()
         finally:
             await first.aclose()
@@ -165,11 +163,11 @@ async def test_entries_of_a_dead_consumer_are_claimed(
     """Entries a consumer took and never acknowledged are taken over and reported once."""
     settings = redis_settings.replace(check_claim_idle=0.3)
     urls = [origin.url(f"/slow/10/d{i}") for i in range(8)]
-    stream = settings.cache_prefix + "checks:stream"
     client = aioredis.from_url(settings.redis_url or "")
     async with Previewer(settings) as previewer:
         submitter = RedisJobs(settings, Checker(previewer))  # queues only: never started
         job = await submitter.submit(urls)
+        stream = submitter.keys.stream_of(job.id)
         # A consumer that reads every entry and dies before acknowledging any.
         taken = await client.xreadgroup(GROUP, "dead-consumer", {stream: ">"}, count=100)
         assert len(taken[0][1]) == 8
@@ -270,8 +268,8 @@ async def test_job_keys_expire(origin: SiteOrigin, redis_settings: Settings) -> 
         try:
             job = await jobs.submit([origin.url("/card-normal.html")])
             await finished(jobs, job.id)
-            prefix = f"{settings.cache_prefix}checks:job:{job.id}"
-            ttls = [await client.ttl(prefix + part) for part in ("", ":results", ":seen")]
+            keys = [jobs.keys.job(job.id, part) for part in ("", ":results", ":seen")]
+            ttls = [await client.ttl(key) for key in keys]
         finally:
             await jobs.aclose()
             await client.aclose()

@@ -11,7 +11,7 @@ import aiohttp
 import pytest
 import redis.asyncio as aioredis
 
-from ogpreview.check.jobs.redis import GROUP
+from ogpreview.check.jobs.shards import GROUP, JobKeys
 from tests.service import PROCESS_DEADLINE, Server, serve, until
 from tests.web_origin import SiteOrigin, site_origin
 
@@ -37,11 +37,11 @@ async def test_job_survives_killing_one_of_two_workers(
         "OGPREVIEW_IMAGE_PROBE": "false",
     }
     urls = [origin.url(f"/slow/300/k{i}") for i in range(URLS)]
-    stream = redis_prefix + "checks:stream"
     client = aioredis.from_url(redis_url)
     async with serve(env) as survivor, serve(env) as victim, aiohttp.ClientSession() as http:
 
         async def victim_pending() -> int:
+            stream = JobKeys(redis_prefix).stream_of(job["id"])
             for consumer in await client.xinfo_consumers(stream, GROUP):
                 if f":{victim.process.pid}:" in consumer["name"].decode():
                     return int(consumer["pending"])

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
+from ogpreview import Previewer, Settings
 from ogpreview.cli import main
+from tests.redis_topology import Cluster
 from tests.servers import Site, in_thread, site_server
 
 FETCH = ["--allow-network", "127.0.0.0/8", "--allow-port", "any"]
@@ -101,3 +105,30 @@ def test_malformed_url_is_a_usage_error(capsys: Any) -> None:
     """Text that is not a URL: exit 2."""
     code = main(["preview", "not a url"])
     assert (code, capsys.readouterr().err) == (2, "error: preview: not an absolute URL\n")
+
+
+def test_sentinel_mode_without_a_master_name_is_a_usage_error(capsys: Any) -> None:
+    """--redis-mode sentinel with no OGPREVIEW_REDIS_SENTINEL_SERVICE: exit 2, one line."""
+    redis = ["--redis-url", "redis://127.0.0.1:1", "--redis-mode", "sentinel"]
+    code = main(["preview", "http://127.0.0.1:9/", *redis, *FETCH])
+    assert (code, capsys.readouterr().err) == (
+        2,
+        "error: redis_sentinel_service must name the master when redis_mode is sentinel\n",
+    )
+
+
+def test_redis_mode_cluster_caches_in_the_cluster(
+    site: Site, cluster: Cluster, scaled_prefix: str, monkeypatch: Any, capsys: Any
+) -> None:
+    """--redis-url with the seed nodes and --redis-mode cluster: the card is in the
+    cluster for the service to serve."""
+    monkeypatch.setenv("OGPREVIEW_CACHE_PREFIX", scaled_prefix)
+    url = site.url("/check-no-image.html")
+    code = main(["preview", url, "--redis-url", cluster.url, "--redis-mode", "cluster", *FETCH])
+
+    async def lookup() -> str:
+        settings = cluster.settings(Settings(allow_networks=["127.0.0.0/8"]), scaled_prefix)
+        async with Previewer(settings.replace(allowed_ports=None)) as previewer:
+            return (await previewer.lookup(url)).cache
+
+    assert (code, asyncio.run(lookup()), site.hits[urlsplit(url).path]) == (0, "hit", 1)

@@ -1,4 +1,5 @@
-"""`ogpreview serve` as real processes: two instances sharing Redis, and graceful shutdown."""
+"""`ogpreview serve` as real processes: two instances sharing Redis (one server, a
+cluster, a Sentinel-watched master), and graceful shutdown."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from collections.abc import AsyncIterator
 import aiohttp
 import pytest
 
+from ogpreview.settings import Settings
+from tests.redis_topology import Cluster, SentinelSet
 from tests.service import PROCESS_DEADLINE, Server, serve, until
 from tests.web_origin import SiteOrigin, site_origin
 
@@ -24,6 +27,25 @@ async def test_two_instances_share_one_fetch(
 ) -> None:
     """Two server processes on one Redis fetch a URL requested from both only once."""
     env = {"OGPREVIEW_REDIS_URL": redis_url, "OGPREVIEW_CACHE_PREFIX": redis_prefix}
+    await _one_fetch_for_two(origin, env)
+
+
+async def test_two_instances_on_a_cluster_or_sentinels_share_one_fetch(
+    origin: SiteOrigin, scaled_redis: Cluster | SentinelSet, scaled_prefix: str
+) -> None:
+    """Two server processes given the cluster's seed nodes (or the sentinels) in
+    OGPREVIEW_REDIS_URL and the mode in OGPREVIEW_REDIS_MODE fetch a URL only once."""
+    settings = scaled_redis.settings(Settings(), scaled_prefix)
+    env = {
+        "OGPREVIEW_REDIS_URL": settings.redis_url or "",
+        "OGPREVIEW_REDIS_MODE": settings.redis_mode,
+        "OGPREVIEW_REDIS_SENTINEL_SERVICE": settings.redis_sentinel_service or "",
+        "OGPREVIEW_CACHE_PREFIX": scaled_prefix,
+    }
+    await _one_fetch_for_two(origin, env)
+
+
+async def _one_fetch_for_two(origin: SiteOrigin, env: dict[str, str]) -> None:
     url = origin.url("/hold/shared")
     async with serve(env) as first, serve(env) as second, aiohttp.ClientSession() as http:
 

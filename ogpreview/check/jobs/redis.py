@@ -1,12 +1,15 @@
 """Batch check jobs on Redis: every instance of the service works on every job.
 
-A job's URLs are entries on one Redis Stream read through one consumer group; each
-instance's worker takes entries, checks them, and records each result with a Lua script
-that writes it only if that URL of that job has no result yet, then acknowledges the
-entry. An instance that dies leaves its entries pending in the group; once they have been
+A job's URLs are entries on one of a few Redis Streams (its shard, see
+:mod:`ogpreview.check.jobs.shards`), read through one consumer group; each instance's
+worker takes entries, checks them, and records each result with a Lua script that writes
+it only if that URL of that job has no result yet and acknowledges the entry in the same
+step. An instance that dies leaves its entries pending in the group; once they have been
 idle for ``Settings.check_claim_idle`` seconds another instance takes them over
 (XAUTOCLAIM). So no URL is lost, and none is reported twice even when a slow instance and
-the one that claimed its entry both finish.
+the one that claimed its entry both finish. A result and its acknowledgement are one
+write, so a Redis that loses its latest writes (a failover, a restart) loses both, and
+the entry is checked again.
 """
 
 from __future__ import annotations
@@ -19,14 +22,16 @@ import os
 import secrets
 import socket
 import time
+from collections import defaultdict
 from collections.abc import Callable, Sequence
-from typing import Any, cast
+from typing import cast
 
 import orjson
-import redis.asyncio as aioredis
-from redis.exceptions import RedisError, ResponseError
-from redis.typing import EncodableT, FieldT, StreamIdT
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+from redis.typing import EncodableT
 
+from ogpreview.cache.redisclient import REDIS_ERRORS, Health, MasterMoved, connect
 from ogpreview.check.checker import Checker, CheckResult
 from ogpreview.check.jobs.base import (
     VERDICTS,
@@ -37,6 +42,15 @@ from ogpreview.check.jobs.base import (
     new_job_id,
     safe_check,
 )
+from ogpreview.check.jobs.shards import (
+    GROUP,
+    REDIS_RETRY_DELAY,
+    SHARDS,
+    JobKeys,
+    ShardReader,
+    StreamEntry,
+    shard_of,
+)
 from ogpreview.settings import Settings
 from ogpreview.tasks import cancel_and_wait
 
@@ -44,22 +58,19 @@ __all__ = ["GROUP", "RedisJobs"]
 
 log = logging.getLogger(__name__)
 
-#: The consumer group every instance's worker reads the stream through.
-GROUP = "ogpreview-checkers"
-#: How long one XREADGROUP waits for new entries before the worker looks around again.
-READ_BLOCK_MS = 500
-#: Socket timeout of the jobs' Redis connection; longer than a blocking read.
+#: Socket timeout of the jobs' Redis connection; longer than a wait on the bell.
 REDIS_SOCKET_TIMEOUT = 5.0
-#: Pause before the worker retries after Redis failed.
-REDIS_RETRY_DELAY = 1.0
 #: Attempts to record one result before leaving the entry for another instance.
 RECORD_ATTEMPTS = 5
-#: Entries written per pipeline round trip when a job is submitted.
-SUBMIT_CHUNK = 1000
+#: Nodes a submission tries, one shard on each (a cluster node that is down holds some
+#: of the shards).
+SUBMIT_ATTEMPTS = 3
+#: Job ids drawn to find one whose shard is on a node that has not failed.
+ID_TRIES = 64
 #: Seconds a worker on shutdown lets its in-flight checks finish.
 SHUTDOWN_GRACE = 10.0
 # Record one result once: HSETNX on the entry's index is the exactly-once guard.
-# KEYS: job hash, results list, seen hash, stream.
+# KEYS: job hash, results list, seen hash, stream (one hash tag: one slot).
 # ARGV: index, result JSON, verdict, group, entry id, key TTL (s), now.
 _RECORD = """
 if redis.call('exists', KEYS[1]) == 1 and redis.call('hsetnx', KEYS[3], ARGV[1], 1) == 1 then
@@ -78,19 +89,34 @@ return 1
 """
 
 
+# Queue a job: its hash and all its entries in one step (one slot): a worker never sees an
+# entry without its job, and a Redis that loses the write loses all of it.
+# KEYS: job hash, stream. ARGV: job id, key TTL (s), n, n field/value pairs, the URLs.
+_QUEUE = """
+local n = tonumber(ARGV[3])
+local meta = {}
+for k = 4, 3 + 2 * n do meta[#meta + 1] = ARGV[k] end
+redis.call('hset', KEYS[1], unpack(meta))
+redis.call('expire', KEYS[1], ARGV[2])
+local first = 4 + 2 * n
+for k = first, #ARGV do
+  redis.call('xadd', KEYS[2], '*', 'job', ARGV[1], 'i', k - first, 'url', ARGV[k])
+end
+return 1
+"""
+
+
 def _consumer_name() -> str:
     # The pid is in the name so an operator (and a test) can tell whose entries are pending.
     return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
 
 
 class RedisJobs:
-    """Jobs on Redis Streams, worked on by every instance sharing the Redis.
+    """Jobs on Redis Streams, worked on by every instance sharing the Redis (one server,
+    a Cluster or a Sentinel-watched master: ``settings.redis_mode``).
 
-    Keys (all under ``settings.cache_prefix + "checks:"``): ``stream`` (the work entries,
-    fields ``job``, ``i``, ``url``), ``job:<id>`` (a hash: total, done, per-verdict counts,
-    created_at, finished_at), ``job:<id>:results`` (a list of result JSON) and
-    ``job:<id>:seen`` (indexes already reported). Job keys expire after
-    ``settings.check_job_ttl`` seconds.
+    Keys are under ``settings.cache_prefix + "checks:"`` (:class:`JobKeys`); a job's keys
+    expire after ``settings.check_job_ttl`` seconds.
     """
 
     def __init__(
@@ -107,46 +133,39 @@ class RedisJobs:
         self._settings = settings
         self._checker = checker
         self._clock = clock
-        self._prefix = settings.cache_prefix + "checks:"
-        self._stream = self._prefix + "stream"
+        self.keys = JobKeys(settings.cache_prefix)
         self.consumer = _consumer_name()
-        self._client = aioredis.from_url(
+        self._redis = connect(
             redis_url,
-            socket_timeout=REDIS_SOCKET_TIMEOUT,
-            socket_connect_timeout=REDIS_SOCKET_TIMEOUT,
+            mode=settings.redis_mode,
+            sentinel_service=settings.redis_sentinel_service,
+            timeout=REDIS_SOCKET_TIMEOUT,
+            # One quick second try (a connection the server closed); the worker has its own
+            # pace for trying again, and a long retry on a cluster node that is down would
+            # hold up the shards of the nodes that are up.
+            retry=Retry(NoBackoff(), 1),
         )
-        self._record = self._client.register_script(_RECORD)
+        self._client = self._redis.client
+        self._health = Health(log, "check jobs: Redis", "retrying")
+        self._reader = ShardReader(
+            self._redis,
+            self.keys,
+            self.consumer,
+            claim_idle=settings.check_claim_idle,
+            health=self._health,
+        )
+        self._record = self._redis.script(_RECORD)
+        self._queue_script = self._redis.script(_QUEUE)
         self._worker: asyncio.Task[None] | None = None
         self._heartbeat: asyncio.Task[None] | None = None
         self._inflight: set[asyncio.Task[None]] = set()
-        self._inflight_ids: set[bytes] = set()
+        #: Entries being checked (not those whose result is being recorded: a cluster
+        #: node that is down must not hold up the checks of other nodes' shards).
+        self._checking = 0
+        self._checked = asyncio.Event()
+        self._held: defaultdict[int, set[bytes]] = defaultdict(set)
         self._hosts = HostSlots(settings.per_host_connections)
         self._stopping = False
-        self._down = False
-        self._group_ready = False
-
-    def _key(self, job_id: str, part: str = "") -> str:
-        return f"{self._prefix}job:{job_id}{part}"
-
-    def _failed(self, action: str, exc: BaseException) -> None:
-        if not self._down:
-            self._down = True
-            log.warning("check jobs: Redis unusable (%s: %s); retrying", action, exc)
-
-    def _ok(self) -> None:
-        if self._down:
-            self._down = False
-            log.info("check jobs: Redis is back")
-
-    async def _ensure_group(self) -> None:
-        if self._group_ready:
-            return
-        try:
-            await self._client.xgroup_create(self._stream, GROUP, id="0", mkstream=True)
-        except ResponseError as exc:
-            if "BUSYGROUP" not in str(exc):
-                raise
-        self._group_ready = True
 
     async def start(self) -> None:
         self._worker = asyncio.create_task(self._work(), name="ogpreview-check-worker")
@@ -158,13 +177,7 @@ class RedisJobs:
         instance's entries grow idle."""
         while True:
             await asyncio.sleep(self._settings.check_claim_idle / 3)
-            held: list[StreamIdT] = list(self._inflight_ids)
-            if not held:
-                continue
-            try:
-                await self._client.xclaim(self._stream, GROUP, self.consumer, 0, held, justid=True)
-            except (RedisError, OSError) as exc:
-                self._failed("keep claims", exc)
+            await self._reader.keep({shard: list(ids) for shard, ids in self._held.items()})
 
     async def aclose(self) -> None:
         """Stop taking entries, let in-flight checks finish for a while; what is left stays
@@ -181,52 +194,84 @@ class RedisJobs:
             self._heartbeat.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._heartbeat
-        await self._client.aclose()
+        await self._redis.aclose()
 
     # --- submitting and reading -------------------------------------------------------
 
     async def submit(self, urls: Sequence[str]) -> JobView:
         now = self._clock()
-        job_id = new_job_id()
-        ttl = math.ceil(self._settings.check_job_ttl)
-        key = self._key(job_id)
+        queued = await self._queued()
+        if queued + len(urls) > self._settings.check_max_queued:
+            raise busy_error(queued, len(urls), self._settings.check_max_queued)
+        failures: list[BaseException] = []
+        down: set[str] = set()
+        for _ in range(SUBMIT_ATTEMPTS):
+            job_id = self._new_job_id(avoid=down)
+            if job_id is None:
+                break
+            try:
+                await self._queue(job_id, urls, now)
+            except REDIS_ERRORS as exc:
+                failures.append(exc)
+                if not isinstance(exc, MasterMoved):  # then the next try goes to the new one
+                    down.add(self._redis.node_of(self.keys.stream_of(job_id)))
+                continue
+            await self._reader.ring()
+            return JobView(
+                id=job_id,
+                total=len(urls),
+                done=0,
+                counts=dict.fromkeys(VERDICTS, 0),
+                created_at=now,
+            )
+        raise JobStoreError(f"cannot queue the job: {failures[-1]}") from failures[-1]
+
+    def _new_job_id(self, *, avoid: set[str]) -> str | None:
+        """A new job id whose shard is on none of the nodes in ``avoid`` (they just
+        failed), or None when every shard is."""
+        for _ in range(ID_TRIES):
+            job_id = new_job_id()
+            if self._redis.node_of(self.keys.stream_of(job_id)) not in avoid:
+                return job_id
+        return None
+
+    async def _queued(self) -> int:
+        """Entries on all shards (waiting or being checked; checked ones are deleted).
+        Shards that cannot be reached count as empty; none reachable is an error."""
+        streams = [self.keys.stream(shard) for shard in range(SHARDS)]
         try:
-            await self._ensure_group()
-            # Entries stay on the stream until checked (then they are deleted).
-            queued = int(await self._client.xlen(self._stream))
-            if queued + len(urls) > self._settings.check_max_queued:
-                raise busy_error(queued, len(urls), self._settings.check_max_queued)
-            # The job hash first: a worker that sees an entry of a job without a hash
-            # drops the entry, so the hash must exist before any entry does.
-            meta: dict[FieldT, EncodableT] = {
-                "total": len(urls),
-                "done": 0,
-                "created_at": repr(now),
-            }
-            meta.update(dict.fromkeys(VERDICTS, 0))
-            async with self._client.pipeline(transaction=True) as pipe:
-                pipe.hset(key, mapping=meta)
-                pipe.expire(key, ttl)
-                await pipe.execute()
-            for start in range(0, len(urls), SUBMIT_CHUNK):
-                async with self._client.pipeline(transaction=False) as pipe:
-                    for i, url in enumerate(urls[start : start + SUBMIT_CHUNK], start):
-                        pipe.xadd(self._stream, {"job": job_id, "i": i, "url": url})
-                    await pipe.execute()
-        except (RedisError, OSError) as exc:
-            raise JobStoreError(f"cannot queue the job: {exc}") from exc
-        return JobView(
-            id=job_id,
-            total=len(urls),
-            done=0,
-            counts=dict.fromkeys(VERDICTS, 0),
-            created_at=now,
+            async with self._client.pipeline(transaction=False) as pipe:
+                for stream in streams:
+                    pipe.xlen(stream)
+                return sum(await pipe.execute())
+        except REDIS_ERRORS as exc:
+            if self._redis.mode != "cluster":
+                raise JobStoreError(f"cannot queue the job: {exc}") from exc
+            failure = exc  # a cluster pipeline fails whole when one node is down
+        lengths: list[int] = []
+        for stream in streams:
+            with contextlib.suppress(*REDIS_ERRORS):
+                lengths.append(await self._client.xlen(stream))
+        if not lengths:
+            raise JobStoreError(f"cannot queue the job: {failure}") from failure
+        return sum(lengths)
+
+    async def _queue(self, job_id: str, urls: Sequence[str], now: float) -> None:
+        await self._reader.ensure_group(shard_of(job_id))
+        meta: dict[str, EncodableT] = {"total": len(urls), "done": 0, "created_at": repr(now)}
+        meta.update(dict.fromkeys(VERDICTS, 0))
+        args: list[EncodableT] = [job_id, math.ceil(self._settings.check_job_ttl), len(meta)]
+        for name, value in meta.items():
+            args += [name, value]
+        await self._queue_script(
+            keys=[self.keys.job(job_id), self.keys.stream_of(job_id)], args=[*args, *urls]
         )
+        await self._redis.confirm_write()  # a master demoted meanwhile would drop the job
 
     async def view(self, job_id: str) -> JobView | None:
         try:
-            raw = cast("dict[bytes, bytes]", await self._client.hgetall(self._key(job_id)))
-        except (RedisError, OSError) as exc:
+            raw = cast("dict[bytes, bytes]", await self._client.hgetall(self.keys.job(job_id)))
+        except REDIS_ERRORS as exc:
             raise JobStoreError(f"cannot read the job: {exc}") from exc
         if not raw:
             return None
@@ -252,10 +297,10 @@ class RedisJobs:
             items = cast(
                 "list[bytes]",
                 await self._client.lrange(
-                    self._key(job_id, ":results"), offset, offset + limit - 1
+                    self.keys.job(job_id, ":results"), offset, offset + limit - 1
                 ),
             )
-        except (RedisError, OSError) as exc:
+        except REDIS_ERRORS as exc:
             raise JobStoreError(f"cannot read the results: {exc}") from exc
         return items
 
@@ -263,101 +308,81 @@ class RedisJobs:
 
     async def _work(self) -> None:
         concurrency = self._settings.check_concurrency
-        claim_every = max(self._settings.check_claim_idle / 2, 0.1)
-        next_claim = 0.0
         while not self._stopping:
-            free = concurrency - len(self._inflight)
+            free = concurrency - self._checking
             if free <= 0:
-                await asyncio.wait(self._inflight, return_when=asyncio.FIRST_COMPLETED)
+                self._checked.clear()
+                await self._checked.wait()
                 continue
-            try:
-                await self._ensure_group()
-                entries: list[tuple[bytes, dict[bytes, bytes]]] = []
-                if time.monotonic() >= next_claim:
-                    entries = await self._claim(free)
-                    next_claim = time.monotonic() + claim_every
-                if not entries:
-                    entries = await self._read(free)
-                self._ok()
-            except (RedisError, OSError) as exc:
-                self._group_ready = False
-                self._failed("read", exc)
-                await asyncio.sleep(REDIS_RETRY_DELAY)
+            entries = await self._reader.take(free)
+            if not entries:
+                await self._reader.wait()
                 continue
-            for entry_id, fields in entries:
-                if entry_id in self._inflight_ids:
+            for entry in entries:
+                held = self._held[entry.shard]
+                if entry.id in held:
                     continue  # our own slow check, claimed back from ourselves
-                self._inflight_ids.add(entry_id)
-                task = asyncio.create_task(self._handle(entry_id, fields))
+                held.add(entry.id)
+                self._checking += 1
+                task = asyncio.create_task(self._handle(entry))
                 self._inflight.add(task)
                 task.add_done_callback(self._inflight.discard)
 
-    async def _claim(self, count: int) -> list[tuple[bytes, dict[bytes, bytes]]]:
-        """Entries other consumers took and left idle too long (they died, probably)."""
-        idle_ms = int(self._settings.check_claim_idle * 1000)
-        reply = await self._client.xautoclaim(
-            self._stream, GROUP, self.consumer, idle_ms, start_id="0-0", count=count
-        )
-        # [next start id, [(id, fields), ...], [deleted ids]]; deleted entries come as None.
-        claimed = [(eid, fields) for eid, fields in reply[1] if fields]
-        if claimed:
-            log.info("check jobs: took over %d idle entries", len(claimed))
-        return claimed
+    def _release(self, entry: StreamEntry) -> None:
+        held = self._held[entry.shard]
+        held.discard(entry.id)
+        if not held:
+            del self._held[entry.shard]
 
-    async def _read(self, count: int) -> list[tuple[bytes, dict[bytes, bytes]]]:
-        reply: Any = await self._client.xreadgroup(
-            GROUP, self.consumer, {self._stream: ">"}, count=count, block=READ_BLOCK_MS
-        )
-        entries: list[tuple[bytes, dict[bytes, bytes]]] = []
-        for _stream, items in reply or ():
-            entries.extend(items)
-        return entries
-
-    async def _handle(self, entry_id: bytes, fields: dict[bytes, bytes]) -> None:
+    async def _handle(self, entry: StreamEntry) -> None:
         try:
-            job_id = fields[b"job"].decode()
-            index = int(fields[b"i"])
-            url = fields[b"url"].decode()
-        except (KeyError, ValueError, UnicodeDecodeError):
-            log.warning("check jobs: dropping malformed entry %r", entry_id)
-            self._inflight_ids.discard(entry_id)
-            await self._drop(entry_id)
-            return
-        try:
-            async with self._hosts.hold(url):
-                result = await safe_check(self._checker, url)
-            await self._save(job_id, index, entry_id, result)
+            try:
+                job_id = entry.fields[b"job"].decode()
+                index = int(entry.fields[b"i"])
+                url = entry.fields[b"url"].decode()
+                if shard_of(job_id) != entry.shard:
+                    raise ValueError("an entry of another shard's job")
+            except (KeyError, ValueError, UnicodeDecodeError):
+                log.warning("check jobs: dropping malformed entry %r", entry.id)
+                self._checked_one()
+                await self._reader.done(entry)
+                return
+            try:
+                async with self._hosts.hold(url):
+                    result = await safe_check(self._checker, url)
+            finally:
+                self._checked_one()
+            await self._save(job_id, index, entry, result)
         finally:
-            self._inflight_ids.discard(entry_id)
+            self._release(entry)
 
-    async def _drop(self, entry_id: bytes) -> None:
-        with contextlib.suppress(RedisError, OSError):
-            await self._client.xack(self._stream, GROUP, entry_id)
-            await self._client.xdel(self._stream, entry_id)
+    def _checked_one(self) -> None:
+        self._checking -= 1
+        self._checked.set()
 
-    async def _save(self, job_id: str, index: int, entry_id: bytes, result: CheckResult) -> None:
+    async def _save(self, job_id: str, index: int, entry: StreamEntry, result: CheckResult) -> None:
         keys = [
-            self._key(job_id),
-            self._key(job_id, ":results"),
-            self._key(job_id, ":seen"),
-            self._stream,
+            self.keys.job(job_id),
+            self.keys.job(job_id, ":results"),
+            self.keys.job(job_id, ":seen"),
+            self.keys.stream(entry.shard),
         ]
-        args: list[bytes | str | int] = [
+        args: list[EncodableT] = [
             index,
             orjson.dumps(result.to_dict()),
             result.verdict,
             GROUP,
-            entry_id,
+            entry.id,
             math.ceil(self._settings.check_job_ttl),
             repr(self._clock()),
         ]
         for attempt in range(RECORD_ATTEMPTS):
             try:
                 await self._record(keys=keys, args=args)
-                self._ok()
+                self._health.ok()
                 return
-            except (RedisError, OSError) as exc:
-                self._failed("record", exc)
+            except REDIS_ERRORS as exc:
+                self._health.failed("record", exc)
                 await asyncio.sleep(REDIS_RETRY_DELAY * (attempt + 1))
         # Left pending: another instance (or this one) claims and checks it again later.
         log.warning("check jobs: could not record %s of job %s; left for a retry", index, job_id)
