@@ -35,6 +35,7 @@ from ogpreview.cachekey import normalize_url, plain_url_parts
 from ogpreview.card import Card
 from ogpreview.errors import HTTPStatusError, PreviewError
 from ogpreview.extraction.extractor import explain_result
+from ogpreview.extraction.rules import OPENGRAPH_RULES, RULE_LABELS
 from ogpreview.fetch.imageprobe import probe_image
 from ogpreview.fetch.response import FetchResult
 from ogpreview.previewer import Previewer
@@ -135,37 +136,8 @@ FINDINGS: Mapping[str, Severity] = {
 
 _SEVERITY_RANK: Mapping[str, int] = {"error": 0, "warning": 1, "info": 2}
 _VERDICTS = frozenset({"ok", "warning", "error"})
-#: Rule names (ogpreview.extraction.rules) of the declared OpenGraph values.
-_OG_SOURCES = {
-    "title": "meta:og:title",
-    "description": "meta:og:description",
-    "image": "og_images",
-    "site_name": "meta:og:site_name",
-    "url": "og_url",
-}
-#: How findings name the rule an inferred value came from.
-_SOURCE_LABELS = {
-    "meta:twitter:title": "twitter:title",
-    "meta:twitter:description": "twitter:description",
-    "meta:description": "the meta description",
-    "jsonld:headline": "JSON-LD headline",
-    "jsonld:name": "JSON-LD name",
-    "jsonld:description": "JSON-LD description",
-    "html_title": "the <title> tag",
-    "first_h1": "the first <h1>",
-    "first_paragraph": "the first paragraph",
-    "body_text": "the body text",
-    "twitter_images": "twitter:image",
-    "jsonld_images": "a JSON-LD image",
-    "link_image_src": "link rel=image_src",
-    "itemprop_images": "an itemprop=image",
-    "largest_img": "the largest <img>",
-    "video_poster": "a <video> poster",
-    "first_img": "the first <img>",
-    "meta:application-name": "application-name",
-    "host_name": "the host name",
-    None: "oEmbed",
-}
+#: The rules of the declared OpenGraph values, by field (their ids, as ``explain`` reports them).
+_OG_SOURCES = OPENGRAPH_RULES
 _BOT_BLOCKING = frozenset({401, 403, 429, 451})
 #: A page's card as extracted (before oEmbed and the image probe) and each field's source.
 _Extracted = tuple[Card, Mapping[str, str | None]]
@@ -284,7 +256,8 @@ def _sorted(findings: list[Finding]) -> tuple[Finding, ...]:
 
 
 def _label(source: str | None) -> str:
-    return _SOURCE_LABELS.get(source) or str(source)
+    """How findings name a field's source: its rule's label; no rule means oEmbed gave it."""
+    return "oEmbed" if source is None else RULE_LABELS.get(source, source)
 
 
 def dedup_key(url: str) -> int:

@@ -1,9 +1,12 @@
 """The extraction rules: per card field, an ordered list of small rules, most specific first.
 
-Each rule is a generator of raw candidates read from a :class:`~ogpreview.extraction.document.Page`;
-the field's validator turns a raw candidate into a value or rejects it, and the first value
-accepted wins. A rule that raises is logged and skipped; it never fails the card.
-:data:`PRECEDENCE` below is the one place where source precedence is stated.
+Each rule (:class:`Rule`) has a public, stable ``id`` (what :func:`~ogpreview.explain`
+reports as a field's source: ``meta:og:title``, ``og_images``, ``host_name``, ...), the
+``label`` findings name it by, and a ``read`` function, a generator of raw candidates read
+from a :class:`~ogpreview.extraction.document.Page`. The field's validator turns a raw
+candidate into a value or rejects it, and the first value accepted wins. A rule that
+raises is logged and skipped; it never fails the card. :data:`PRECEDENCE` below is the
+one place where source precedence is stated.
 """
 
 from __future__ import annotations
@@ -11,8 +14,9 @@ from __future__ import annotations
 import contextlib
 import logging
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -23,7 +27,17 @@ from ogpreview.extraction.document import BYTES_RE2, Page
 from ogpreview.text import clean_text
 from ogpreview.urls import absolutize, host_of, same_site
 
-__all__ = ["PRECEDENCE", "Context", "first_value", "first_value_and_source", "foreign_og_url"]
+__all__ = [
+    "OPENGRAPH_RULES",
+    "PRECEDENCE",
+    "RULE_LABELS",
+    "Context",
+    "Field",
+    "Rule",
+    "first_value",
+    "first_value_and_source",
+    "foreign_og_url",
+]
 
 log = logging.getLogger(__name__)
 
@@ -99,20 +113,42 @@ class RawImage:
     type: str | None = None
 
 
-Rule = Callable[[Context], Iterable[Any]]
+Reader = Callable[[Context], Iterable[Any]]
 Validator = Callable[[Context, Any], Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One source of a field's value.
+
+    ``id`` is a contract (``explain()`` reports it, link checkers and users match on it):
+    it is written out here, never derived from ``read``'s name, so renaming a function
+    cannot change what a page's sources say. ``label`` is how a finding names the source
+    ("the <title> tag"); it is the id itself where the id reads well enough."""
+
+    id: str
+    read: Reader
+    label: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.label:
+            object.__setattr__(self, "label", self.id)
+
+    def __call__(self, ctx: Context) -> Iterable[Any]:
+        return self.read(ctx)
 
 
 # --- small readers -------------------------------------------------------------------
 
 
-def _metas(*keys: str) -> Rule:
-    def rule(ctx: Context) -> Iterator[str]:
+def _metas(*keys: str, label: str = "") -> Rule:
+    """The values of the meta tags named ``keys``; id ``meta:`` and the keys."""
+
+    def read(ctx: Context) -> Iterator[str]:
         for key in keys:
             yield from ctx.page.meta(key)
 
-    rule.__name__ = "meta:" + ",".join(keys)
-    return rule
+    return Rule("meta:" + ",".join(keys), read, label)
 
 
 def _types(obj: dict[str, Any]) -> set[str]:
@@ -121,16 +157,21 @@ def _types(obj: dict[str, Any]) -> set[str]:
     return {str(k).lower() for k in kinds if isinstance(k, str)}
 
 
-def _jsonld(key: str, *, content_only: bool = False) -> Rule:
-    def rule(ctx: Context) -> Iterator[Any]:
-        for obj in ctx.page.jsonld:
-            if content_only and _types(obj) & _NOT_CONTENT_TYPES:
-                continue
-            if key in obj:
-                yield obj[key]
+def _jsonld_values(ctx: Context, key: str, *, content_only: bool = False) -> Iterator[Any]:
+    """``key``'s values in the page's JSON-LD objects (``content_only``: not in those
+    describing the site, its publisher or navigation rather than the page's content)."""
+    for obj in ctx.page.jsonld:
+        if content_only and _types(obj) & _NOT_CONTENT_TYPES:
+            continue
+        if key in obj:
+            yield obj[key]
 
-    rule.__name__ = f"jsonld:{key}"
-    return rule
+
+def _jsonld(key: str, *, content_only: bool = False, label: str = "") -> Rule:
+    def read(ctx: Context) -> Iterator[Any]:
+        return _jsonld_values(ctx, key, content_only=content_only)
+
+    return Rule(f"jsonld:{key}", read, label)
 
 
 def _name_of(value: Any) -> Iterator[str]:
@@ -326,7 +367,7 @@ def _jsonld_image_values(ctx: Context, value: Any, depth: int = 0) -> Iterator[R
 
 def _jsonld_images(ctx: Context) -> Iterator[RawImage]:
     for key in ("image", "thumbnailUrl"):
-        for value in _jsonld(key, content_only=True)(ctx):
+        for value in _jsonld_values(ctx, key, content_only=True):
             yield from _jsonld_image_values(ctx, value)
 
 
@@ -462,13 +503,9 @@ def _accept_image(ctx: Context, raw: Any) -> Image | None:
 # --- other fields ---------------------------------------------------------------------
 
 
-def _link_hrefs(*rels: str) -> Rule:
-    def rule(ctx: Context) -> Iterator[str | None]:
-        for attrs in ctx.page.links_with_rel(*rels):
-            yield attrs.get("href")
-
-    rule.__name__ = "link:" + ",".join(rels)
-    return rule
+def _link_hrefs(ctx: Context, *rels: str) -> Iterator[str | None]:
+    for attrs in ctx.page.links_with_rel(*rels):
+        yield attrs.get("href")
 
 
 def _page_url(ctx: Context) -> Iterator[str]:
@@ -502,7 +539,7 @@ def foreign_og_url(ctx: Context) -> str | None:
 
 
 def _canonical_link(ctx: Context) -> Iterator[str]:
-    yield from _on_own_site(ctx, _link_hrefs("canonical")(ctx))
+    yield from _on_own_site(ctx, _link_hrefs(ctx, "canonical"))
 
 
 _APP_NAME_KEYS = (
@@ -523,14 +560,13 @@ MIN_HOST_MATCH = 4
 def _named_metas(*keys: str) -> Rule:
     """Meta values that name something, not a URL or a bare domain."""
 
-    def rule(ctx: Context) -> Iterator[str]:
+    def read(ctx: Context) -> Iterator[str]:
         for key in keys:
             for value in ctx.page.meta(key):
                 if not _looks_like_address(value):
                     yield value
 
-    rule.__name__ = "named:" + ",".join(keys)
-    return rule
+    return Rule("named:" + ",".join(keys), read)
 
 
 def _looks_like_address(value: str) -> bool:
@@ -567,23 +603,21 @@ def _host_name(ctx: Context) -> Iterator[str]:
 
 
 def _jsonld_names(key: str) -> Rule:
-    def rule(ctx: Context) -> Iterator[str]:
-        for value in _jsonld(key)(ctx):
+    def read(ctx: Context) -> Iterator[str]:
+        for value in _jsonld_values(ctx, key):
             yield from _name_of(value)
 
-    rule.__name__ = f"jsonld:{key}.name"
-    return rule
+    return Rule(f"jsonld:{key}.name", read)
 
 
 def _handle(key: str) -> Rule:
-    def rule(ctx: Context) -> Iterator[str]:
+    def read(ctx: Context) -> Iterator[str]:
         for value in ctx.page.meta(key):
             match = _HANDLE.match(value.strip())
             if match:
                 yield match.group(1)
 
-    rule.__name__ = f"handle:{key}"
-    return rule
+    return Rule(f"handle:{key}", read)
 
 
 def _article_author(ctx: Context) -> Iterator[str]:
@@ -677,64 +711,76 @@ class Field:
     accept: Validator
 
 
+# The rules the checker tells declared values by (``explain()`` names them as sources).
+OG_TITLE = _metas("og:title")
+OG_DESCRIPTION = _metas("og:description")
+OG_IMAGES = Rule("og_images", _og_images)
+OG_SITE_NAME = _metas("og:site_name")
+OG_URL = Rule("og_url", _og_url)
+OG_TYPE = _metas("og:type")
+OG_LOCALE = _metas("og:locale")
+
 #: Source precedence, once: for each card field its rules in order, and its validator.
 PRECEDENCE: dict[str, Field] = {
     "title": Field(
         (
-            _metas("og:title"),
-            _metas("twitter:title"),
-            _jsonld("headline"),
-            _jsonld("name", content_only=True),
-            _html_title,
-            _first_h1,
+            OG_TITLE,
+            _metas("twitter:title", label="twitter:title"),
+            _jsonld("headline", label="JSON-LD headline"),
+            _jsonld("name", content_only=True, label="JSON-LD name"),
+            Rule("html_title", _html_title, "the <title> tag"),
+            Rule("first_h1", _first_h1, "the first <h1>"),
         ),
         _text(TITLE_LIMIT),
     ),
     "description": Field(
         (
-            _metas("og:description"),
-            _metas("twitter:description"),
-            _metas("description"),
-            _jsonld("description", content_only=True),
-            _first_paragraph,
-            _body_text,
+            OG_DESCRIPTION,
+            _metas("twitter:description", label="twitter:description"),
+            _metas("description", label="the meta description"),
+            _jsonld("description", content_only=True, label="JSON-LD description"),
+            Rule("first_paragraph", _first_paragraph, "the first paragraph"),
+            Rule("body_text", _body_text, "the body text"),
         ),
         _text(DESCRIPTION_LIMIT),
     ),
     "image": Field(
         (
-            _og_images,
-            _twitter_images,
-            _jsonld_images,
-            _link_image_src,
-            _itemprop_images,
-            _largest_img,
-            _video_poster,
-            _first_img,
+            OG_IMAGES,
+            Rule("twitter_images", _twitter_images, "twitter:image"),
+            Rule("jsonld_images", _jsonld_images, "a JSON-LD image"),
+            Rule("link_image_src", _link_image_src, "link rel=image_src"),
+            Rule("itemprop_images", _itemprop_images, "an itemprop=image"),
+            Rule("largest_img", _largest_img, "the largest <img>"),
+            Rule("video_poster", _video_poster, "a <video> poster"),
+            Rule("first_img", _first_img, "the first <img>"),
         ),
         _accept_image,
     ),
     "site_name": Field(
         (
-            _metas("og:site_name"),
-            _metas("application-name"),
+            OG_SITE_NAME,
+            _metas("application-name", label="application-name"),
             _jsonld_names("publisher"),
             _named_metas("publisher"),
             _named_metas(*_APP_NAME_KEYS),
-            _title_segment_naming_host,
+            Rule("title_segment_naming_host", _title_segment_naming_host),
             _handle("twitter:site"),
-            _host_name,
+            Rule("host_name", _host_name, "the host name"),
         ),
         _text(SITE_NAME_LIMIT),
     ),
-    "url": Field((_og_url, _canonical_link, _page_url), _absolute),
-    "type": Field((_metas("og:type"),), _lower_text),
-    "locale": Field((_metas("og:locale"), _html_lang), _text(SHORT_LIMIT)),
+    "url": Field(
+        (OG_URL, Rule("canonical_link", _canonical_link), Rule("page_url", _page_url)),
+        _absolute,
+    ),
+    "type": Field((OG_TYPE,), _lower_text),
+    "locale": Field((OG_LOCALE, Rule("html_lang", _html_lang)), _text(SHORT_LIMIT)),
     "author": Field(
         (
             _metas("author"),
             _jsonld_names("author"),
-            _article_author,
+            Rule("article_author", _article_author),
             _handle("twitter:creator"),
         ),
         _text(AUTHOR_LIMIT),
@@ -745,14 +791,34 @@ PRECEDENCE: dict[str, Field] = {
             _jsonld("datePublished"),
             _metas("datepublished"),
             _metas("date", "pubdate", "publishdate", "dc.date", "dcterms.created"),
-            _time_published,
+            Rule("time_published", _time_published),
         ),
         _text(SHORT_LIMIT),
     ),
-    "theme_color": Field((_theme_color,), _text(SHORT_LIMIT)),
-    "favicon": Field((_favicons, _favicon_default), _favicon),
-    "oembed_url": Field((_oembed_links,), _absolute),
+    "theme_color": Field((Rule("theme_color", _theme_color),), _text(SHORT_LIMIT)),
+    "favicon": Field(
+        (Rule("favicons", _favicons), Rule("favicon_default", _favicon_default)), _favicon
+    ),
+    "oembed_url": Field((Rule("oembed_links", _oembed_links),), _absolute),
 }
+
+#: For each field the OpenGraph tag declares, the id of the rule that reads that tag: a
+#: source other than it means the value was inferred from something else.
+OPENGRAPH_RULES: Mapping[str, str] = MappingProxyType(
+    {
+        "title": OG_TITLE.id,
+        "description": OG_DESCRIPTION.id,
+        "image": OG_IMAGES.id,
+        "site_name": OG_SITE_NAME.id,
+        "url": OG_URL.id,
+        "type": OG_TYPE.id,
+        "locale": OG_LOCALE.id,
+    }
+)
+#: Rule id -> how findings name that source.
+RULE_LABELS: Mapping[str, str] = MappingProxyType(
+    {rule.id: rule.label for field in PRECEDENCE.values() for rule in field.rules}
+)
 
 
 def first_value(ctx: Context, name: str) -> Any:
@@ -761,15 +827,15 @@ def first_value(ctx: Context, name: str) -> Any:
 
 
 def first_value_and_source(ctx: Context, name: str) -> tuple[Any, str | None]:
-    """Like :func:`first_value`, with the name of the rule that gave the value
+    """Like :func:`first_value`, with the id of the rule that gave the value
     (``meta:og:title``, ``jsonld:headline``, ``og_images``, ...), or None when none did."""
     field = PRECEDENCE[name]
     for rule in field.rules:
         try:
-            for raw in rule(ctx):
+            for raw in rule.read(ctx):
                 value = field.accept(ctx, raw)
                 if value is not None:
-                    return value, rule.__name__.lstrip("_")
+                    return value, rule.id
         except Exception:  # a broken rule must never cost the card
-            log.warning("extraction rule %s failed on %s", rule.__name__, ctx.url, exc_info=True)
+            log.warning("extraction rule %s failed on %s", rule.id, ctx.url, exc_info=True)
     return None, None
