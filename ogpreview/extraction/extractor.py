@@ -16,7 +16,8 @@ from ogpreview.card import Card
 from ogpreview.errors import InvalidURL
 from ogpreview.extraction.content import file_fields
 from ogpreview.extraction.document import parse_page
-from ogpreview.extraction.rules import OG_URL, Context, first_value_and_source, foreign_og_url
+from ogpreview.extraction.rules import Context, first_value_and_source, foreign_og_url
+from ogpreview.extraction.rules.addresses import OG_URL
 from ogpreview.fetch.response import FetchResult, parse_content_type, served_type
 from ogpreview.urls import absolutize, is_plain_absolute
 
