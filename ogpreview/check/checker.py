@@ -36,6 +36,7 @@ from ogpreview.card import Card
 from ogpreview.errors import HTTPStatusError, PreviewError
 from ogpreview.extraction.declared import rule_label
 from ogpreview.extraction.extractor import explain_result
+from ogpreview.extraction.rules import OPENGRAPH_RULES
 from ogpreview.fetch.imageprobe import probe_image
 from ogpreview.fetch.response import FetchResult
 from ogpreview.previewer import Previewer
@@ -142,14 +143,8 @@ FINDINGS: Mapping[str, Severity] = {
 #: Severities, most severe first (findings are listed in this order).
 SEVERITY_RANK: Mapping[str, int] = {"error": 0, "warning": 1, "info": 2}
 _VERDICTS = frozenset({"ok", "warning", "error"})
-#: Rule names (ogpreview.extraction.rules) of the declared OpenGraph values.
-_OG_SOURCES = {
-    "title": "meta:og:title",
-    "description": "meta:og:description",
-    "image": "og_images",
-    "site_name": "meta:og:site_name",
-    "url": "og_url",
-}
+#: The rules of the declared OpenGraph values, by field (their ids, as ``explain`` reports them).
+_OG_SOURCES = OPENGRAPH_RULES
 _BOT_BLOCKING = frozenset({401, 403, 429, 451})
 #: A page's card as extracted (before oEmbed and the image probe) and each field's source.
 _Extracted = tuple[Card, Mapping[str, str | None]]

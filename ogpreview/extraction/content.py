@@ -12,7 +12,7 @@ from urllib.parse import unquote, urlsplit
 
 from ogpreview.card import Image
 from ogpreview.extraction.imagesize import image_size
-from ogpreview.extraction.rules import TITLE_LIMIT
+from ogpreview.extraction.rules.common import TITLE_LIMIT
 from ogpreview.text import clean_text
 
 __all__ = ["file_fields", "file_kind"]

@@ -11,10 +11,10 @@ import orjson
 
 from ogpreview.card import Card, Image
 from ogpreview.extraction.extractor import explain_page
-from ogpreview.extraction.rules import ICON_RELS, PRECEDENCE, Context
+from ogpreview.extraction.rules import ICON_RELS, PRECEDENCE, RULE_LABELS, Context
 from ogpreview.text import truncate
 
-__all__ = ["MAX_TAGS_PER_GROUP", "RULE_LABELS", "declared", "rule_label"]
+__all__ = ["MAX_TAGS_PER_GROUP", "declared", "rule_label"]
 
 #: Bounds on what is shown of a page (the whole answer stays small on any page).
 MAX_TAGS_PER_GROUP = 200
@@ -23,44 +23,6 @@ MAX_JSONLD_CHARS = 20_000
 #: Prefixes of the OpenGraph protocol's properties (and Facebook's and App Links').
 _OPENGRAPH = ("og:", "article:", "book:", "profile:", "music:", "video:", "fb:", "al:")
 _LINK_RELS = ("canonical", "image_src", "alternate")
-#: How people call each extraction rule (``ogpreview.extraction.rules``); a ``meta:`` rule
-#: is called by its tag names.
-RULE_LABELS: Mapping[str, str] = {
-    "meta:twitter:title": "twitter:title",
-    "meta:twitter:description": "twitter:description",
-    "meta:description": "the meta description",
-    "jsonld:headline": "JSON-LD headline",
-    "jsonld:name": "JSON-LD name",
-    "jsonld:description": "JSON-LD description",
-    "jsonld:publisher.name": "JSON-LD publisher name",
-    "jsonld:author.name": "JSON-LD author name",
-    "jsonld:datePublished": "JSON-LD datePublished",
-    "html_title": "the <title> tag",
-    "first_h1": "the first <h1>",
-    "first_paragraph": "the first paragraph",
-    "body_text": "the body text",
-    "og_images": "og:image",
-    "twitter_images": "twitter:image",
-    "jsonld_images": "a JSON-LD image",
-    "link_image_src": "link rel=image_src",
-    "itemprop_images": "an itemprop=image",
-    "largest_img": "the largest <img>",
-    "video_poster": "a <video> poster",
-    "first_img": "the first <img>",
-    "meta:application-name": "application-name",
-    "title_segment_naming_host": "the <title> part naming the host",
-    "host_name": "the host name",
-    "og_url": "og:url",
-    "canonical_link": "link rel=canonical",
-    "page_url": "the page's URL",
-    "html_lang": "<html lang>",
-    "article_author": "article:author",
-    "time_published": "<time itemprop=datePublished>",
-    "theme_color": "meta theme-color",
-    "favicons": "link rel=icon",
-    "favicon_default": "/favicon.ico (the default)",
-    "oembed_links": "the oEmbed link",
-}
 #: The meta keys each non-``meta:`` rule reads.
 _RULE_KEYS: Mapping[str, tuple[str, ...]] = {
     "og_images": ("og:image", "og:image:url", "og:image:secure_url"),
@@ -79,9 +41,11 @@ _RULE_RELS: Mapping[str, tuple[str, ...]] = {
 
 
 def rule_label(source: str) -> str:
-    """A rule's name as people say it: ``meta:og:title`` is ``og:title``."""
+    """A rule's name as people say it (its label, see ``ogpreview.extraction.rules``; a
+    ``meta:`` rule without one is called by its tag names: ``meta:og:title`` is
+    ``og:title``)."""
     label = RULE_LABELS.get(source)
-    if label is not None:
+    if label is not None and label != source:
         return label
     kind, _, keys = source.partition(":")
     if kind in ("meta", "named") and keys:

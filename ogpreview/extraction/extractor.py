@@ -17,6 +17,7 @@ from ogpreview.errors import InvalidURL
 from ogpreview.extraction.content import file_fields
 from ogpreview.extraction.document import parse_page
 from ogpreview.extraction.rules import Context, first_value_and_source, foreign_og_url
+from ogpreview.extraction.rules.addresses import OG_URL
 from ogpreview.fetch.response import FetchResult, parse_content_type, served_type
 from ogpreview.urls import absolutize, is_plain_absolute
 
@@ -82,7 +83,7 @@ def explain_page(
     if mime is not None:
         for name, (value, source) in file_fields(page_url, mime, html).items():
             values[name], sources[name] = value, source
-    if sources["url"] != "og_url" and (ignored := foreign_og_url(ctx)) is not None:
+    if sources["url"] != OG_URL.id and (ignored := foreign_og_url(ctx)) is not None:
         sources["og_url_ignored"] = ignored
     return Card(**values), sources, ctx
 

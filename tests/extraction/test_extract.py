@@ -50,7 +50,9 @@ def test_a_raising_rule_is_skipped(
 
     title = rules.PRECEDENCE["title"]
     monkeypatch.setitem(
-        rules.PRECEDENCE, "title", rules.Field((broken, *title.rules), title.accept)
+        rules.PRECEDENCE,
+        "title",
+        rules.Field((rules.Rule("broken", broken), *title.rules), title.accept),
     )
     with caplog.at_level(logging.WARNING, logger="ogpreview.extraction.rules"):
         card = extract(b"<title>Still here</title>", PAGE)
