@@ -20,6 +20,8 @@ from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 
 from ogpreview.cache import Entry
+from ogpreview.cachekey import VARIANT_SEPARATOR, page_of
+from ogpreview.errors import CacheUnavailable
 
 __all__ = ["REDIS_TIMEOUT", "RedisCache"]
 
@@ -50,7 +52,9 @@ class RedisCache:
     """Entries in Redis, shared by every instance; survives an outage by degrading.
 
     Keys are ``prefix + "card:" + key`` and ``prefix + "lock:" + key``; an entry's Redis
-    TTL is the time until it turns from stale to gone.
+    TTL is the time until it turns from stale to gone. A page's language variants are
+    listed in the set ``prefix + "variants:" + page``, which lives as long as the
+    longest-lived of them, so that a purge finds them without scanning the keyspace.
     """
 
     shared = True
@@ -103,7 +107,16 @@ class RedisCache:
         if ttl_ms <= 0:
             return
         try:
-            await self._client.set(self.prefix + "card:" + key, entry.encode(), px=ttl_ms)
+            if VARIANT_SEPARATOR not in key:
+                await self._client.set(self.prefix + "card:" + key, entry.encode(), px=ttl_ms)
+            else:
+                index = self.prefix + "variants:" + page_of(key)
+                async with self._client.pipeline(transaction=False) as pipe:
+                    pipe.set(self.prefix + "card:" + key, entry.encode(), px=ttl_ms)
+                    pipe.sadd(index, key)
+                    pipe.pexpire(index, ttl_ms, nx=True)  # a new set: give it a lifetime
+                    pipe.pexpire(index, ttl_ms, gt=True)  # else only ever lengthen it
+                    await pipe.execute()
         except (RedisError, OSError) as exc:
             self._failed("set", exc)
             return
@@ -114,6 +127,20 @@ class RedisCache:
             await self._client.delete(self.prefix + "card:" + key)
         except (RedisError, OSError) as exc:
             self._failed("delete", exc)
+
+    async def purge(self, key: str) -> int:
+        index = self.prefix + "variants:" + key
+        try:
+            variants = await self._client.smembers(index)
+            names = [key, *(v.decode() if isinstance(v, bytes) else v for v in variants)]
+            deleted = await self._client.delete(*(self.prefix + "card:" + n for n in names))
+            await self._client.delete(index)
+        except (RedisError, OSError) as exc:
+            self._failed("purge", exc)
+            message = "the shared cache (Redis) is unreachable: nothing was purged"
+            raise CacheUnavailable(message) from exc
+        self._ok()
+        return int(deleted)
 
     async def acquire_lock(self, key: str, ttl: float) -> str | None:
         token = secrets.token_hex(8)
