@@ -24,6 +24,7 @@ __all__ = [
     "host_entry",
     "plugin_texts",
     "public_url",
+    "token",
 ]
 
 #: The chat-plugin manifest's length limits (characters).
@@ -113,24 +114,24 @@ def cors_origins(values: Iterable[str]) -> tuple[str, ...]:
     return tuple(out)
 
 
-def email(value: str | None) -> str | None:
-    """A contact e-mail address (one ``@``, a dotted domain, no spaces), or None."""
+def _matching(value: str | None, pattern: re.Pattern[str], refusal: str) -> str | None:
+    """``value`` stripped when ``pattern`` matches all of it; None stays None."""
     if value is None:
         return None
     text = value.strip()
-    if _EMAIL.fullmatch(text) is None:
-        raise ValueError(f"plugin_contact_email: {text[:100]!r} is not an e-mail address")
+    if pattern.fullmatch(text) is None:
+        raise ValueError(refusal.format(shown=repr(text[:100])))
     return text
+
+
+def email(value: str | None) -> str | None:
+    """A contact e-mail address (one ``@``, a dotted domain, no spaces), or None."""
+    return _matching(value, _EMAIL, "plugin_contact_email: {shown} is not an e-mail address")
 
 
 def token(value: str | None, name: str) -> str | None:
     """A printable token without spaces, or None."""
-    if value is None:
-        return None
-    text = value.strip()
-    if _TOKEN.fullmatch(text) is None:
-        raise ValueError(f"{name} must be 1-512 printable characters without spaces")
-    return text
+    return _matching(value, _TOKEN, f"{name} must be 1-512 printable characters without spaces")
 
 
 def plugin_texts(*, name: str, model_name: str, description: str, model_description: str) -> None:
