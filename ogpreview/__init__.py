@@ -11,11 +11,13 @@ from ogpreview.check.checker import Checker, CheckResult, Finding
 from ogpreview.errors import (
     BlockedAddress,
     BlockedURL,
+    CacheUnavailable,
     ConnectError,
     DNSError,
     FetchError,
     FetchTimeout,
     HTTPStatusError,
+    InvalidLocale,
     InvalidURL,
     PreviewError,
     TooLarge,
@@ -29,6 +31,7 @@ from ogpreview.fetch.fetcher import Fetcher
 from ogpreview.fetch.guard import is_blocked
 from ogpreview.fetch.resolver import StaticResolver
 from ogpreview.fetch.response import FetchResult
+from ogpreview.locale import UserLocale
 from ogpreview.previewer import Previewer, PreviewResult
 from ogpreview.settings import Settings, __version__
 
@@ -39,6 +42,7 @@ __all__ = [
     "BlockedAddress",
     "BlockedURL",
     "Cache",
+    "CacheUnavailable",
     "Card",
     "CheckResult",
     "Checker",
@@ -51,6 +55,7 @@ __all__ = [
     "Finding",
     "HTTPStatusError",
     "Image",
+    "InvalidLocale",
     "InvalidURL",
     "MemoryCache",
     "NullCache",
@@ -64,6 +69,7 @@ __all__ = [
     "TooManyRedirects",
     "UnsupportedContent",
     "UpstreamBusy",
+    "UserLocale",
     "__version__",
     "explain",
     "extract",

@@ -18,7 +18,9 @@ __all__ = [
     "TRACKING_PARAMS",
     "TRACKING_PREFIXES",
     "cache_key",
+    "language_key",
     "normalize_url",
+    "page_of",
     "plain_url_parts",
     "strip_tracking",
 ]
@@ -109,3 +111,20 @@ def normalize_url(url: str) -> str:
 def cache_key(url: str) -> str:
     """A fixed-size key for the page at ``url``: hostile URLs cannot shape the key."""
     return hashlib.sha256(normalize_url(url).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+#: Separates a page's key from the language part of a language variant's key; caches
+#: find a page's variants by it (to purge them with the page).
+VARIANT_SEPARATOR = "."
+
+
+def language_key(key: str, accept_language: str) -> str:
+    """The key of the card of page ``key`` as fetched with ``accept_language``, for a
+    site that answers by language (see :mod:`ogpreview.locale`)."""
+    digest = hashlib.sha256(accept_language.encode("utf-8", "surrogatepass")).hexdigest()
+    return f"{key}{VARIANT_SEPARATOR}{digest[:32]}"
+
+
+def page_of(key: str) -> str:
+    """The page key a (possibly language variant) key belongs to."""
+    return key.partition(VARIANT_SEPARATOR)[0]

@@ -9,9 +9,11 @@ edge that calls them, with ``raise ... from exc``, so callers only ever catch th
 
     PreviewError                      code
     ├── InvalidURL                    invalid_url
+    ├── InvalidLocale                 invalid_locale     a library call's ``locale=``
     ├── BlockedURL                    blocked_url        scheme, port, credentials, host name
     │   └── BlockedAddress            blocked_address    the resolved / dialled IP address
     ├── UpstreamBusy                  busy               our own queue: never cached
+    ├── CacheUnavailable              cache_unavailable  a purge the shared cache could not do
     └── FetchError                    fetch_error        (base only, never raised itself)
         ├── DNSError                  dns_error
         ├── ConnectError              connect_error
@@ -31,11 +33,13 @@ from ogpreview.text import scrub_surrogates
 __all__ = [
     "BlockedAddress",
     "BlockedURL",
+    "CacheUnavailable",
     "ConnectError",
     "DNSError",
     "FetchError",
     "FetchTimeout",
     "HTTPStatusError",
+    "InvalidLocale",
     "InvalidURL",
     "PreviewError",
     "TooLarge",
@@ -86,6 +90,14 @@ class InvalidURL(PreviewError):
     code = "invalid_url"
 
 
+class InvalidLocale(PreviewError):
+    """A ``locale`` that names no language CLDR knows (nor a country it knows the
+    languages of). It is the caller's mistake, never a site's: not cached."""
+
+    code = "invalid_locale"
+    cacheable = False
+
+
 class BlockedURL(PreviewError):
     """The URL is refused by policy before any connection: scheme, port, credentials, host."""
 
@@ -112,6 +124,14 @@ class UpstreamBusy(PreviewError):
 
     def to_dict(self) -> dict[str, object]:
         return {"code": self.code, "message": self.message, "retry_after": self.retry_after}
+
+
+class CacheUnavailable(PreviewError):
+    """The shared cache (Redis) could not be reached for something that needs it, such
+    as purging a card: previews go on without it, a purge cannot."""
+
+    code = "cache_unavailable"
+    cacheable = False
 
 
 class FetchError(PreviewError):
@@ -174,9 +194,11 @@ _BY_CODE: dict[str, type[PreviewError]] = {
     for cls in (
         PreviewError,
         InvalidURL,
+        InvalidLocale,
         BlockedURL,
         BlockedAddress,
         UpstreamBusy,
+        CacheUnavailable,
         FetchError,
         DNSError,
         ConnectError,

@@ -23,7 +23,7 @@ from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from ogpreview.cache import Cache, Entry, MemoryCache
-from ogpreview.cachekey import cache_key, strip_tracking
+from ogpreview.cachekey import cache_key, language_key, strip_tracking
 from ogpreview.card import Card
 from ogpreview.errors import (
     HTTPStatusError,
@@ -39,6 +39,7 @@ from ogpreview.fetch.cardguard import drop_refused, note_dropped
 from ogpreview.fetch.fetcher import Fetcher
 from ogpreview.fetch.imageprobe import probe_image
 from ogpreview.fetch.response import FetchResult
+from ogpreview.locale import UserLocale, content_languages
 from ogpreview.settings import CacheSettings, Settings
 from ogpreview.tasks import OFFLOAD_SIZE, cancel_and_wait, offload
 from ogpreview.text import ascii_int
@@ -82,6 +83,47 @@ class PreviewResult:
     #: ``image_unsized`` why it was kept unsized (a failure that may pass).
     extracted: Card | None = None
     sources: Mapping[str, str | None] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _Target:
+    """What one fill fetches, and where its entry may be kept."""
+
+    #: The page's key: the only one for the default language.
+    key: str
+    #: The user's language, when it is not the default one.
+    language: UserLocale | None = None
+    #: The page's own entry is cached and is not the card for ``language``.
+    page_cached: bool = False
+
+    @property
+    def flight(self) -> str:
+        """The key single-flight and the fetch lock are for: the page in this language."""
+        if self.language is None:
+            return self.key
+        return language_key(self.key, self.language.accept_language)
+
+
+#: What a library caller may pass as ``locale``.
+Locale = str | UserLocale | None
+
+
+def _varies_by_language(headers: Mapping[str, str]) -> bool:
+    getall = getattr(headers, "getall", None)
+    values = getall("Vary", []) if getall is not None else [headers.get("Vary", "")]
+    names = {name.strip().lower() for value in values for name in value.split(",")}
+    return bool(names & {"accept-language", "*"})
+
+
+def _serves(page: Entry, language: UserLocale) -> bool:
+    """Whether the page's own entry is the card for ``language`` too: the site did not
+    say it answers by language, and the entry is not in a language the user did not
+    ask for (by its Content-Language). An error is the page's, in any language."""
+    if page.error is not None:
+        return True
+    if page.vary_language:
+        return False
+    return not page.languages or bool(set(page.languages) & set(language.languages))
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,6 +222,8 @@ class Previewer:
         self._checked = functools.lru_cache(maxsize=URL_MEMO_SIZE)(self._check_url)
         self._background: set[asyncio.Task[None]] = set()
         self._retry_after: dict[str, float] = {}
+        #: The language of a fetch without a locale (the default Accept-Language's).
+        self._default_language = UserLocale.from_accept_language(self.settings.accept_language)
 
     def _default_cache(self) -> Cache:
         s = self.settings
@@ -226,30 +270,70 @@ class Previewer:
 
     # --- one URL -----------------------------------------------------------------------
 
-    async def preview(self, url: str, *, refresh: bool = False) -> Card:
-        """The card for ``url``; raises :class:`~ogpreview.PreviewError` subclasses."""
-        return (await self.lookup(url, refresh=refresh)).card
+    async def preview(self, url: str, *, refresh: bool = False, locale: Locale = None) -> Card:
+        """The card for ``url``; raises :class:`~ogpreview.PreviewError` subclasses.
 
-    async def lookup(self, url: str, *, refresh: bool = False) -> PreviewResult:
+        ``locale`` is the user's language: a language tag (``fr-CH``), an
+        ``Accept-Language`` list, or a :class:`~ogpreview.locale.UserLocale` (from a
+        country: ``UserLocale.for_region("US-CA")``); the page is asked for in it. A
+        locale naming no language CLDR knows raises :class:`~ogpreview.InvalidLocale`.
+        """
+        return (await self.lookup(url, refresh=refresh, locale=locale)).card
+
+    async def lookup(
+        self, url: str, *, refresh: bool = False, locale: Locale = None
+    ) -> PreviewResult:
         """The card for ``url`` with how it was served (hit, stale or miss).
 
         ``refresh=True`` skips the cache and fetches (still one fetch per URL at a time).
+        With a ``locale`` (see :meth:`preview`), the page's one card serves every
+        language until the site shows it answers by language (``Vary: Accept-Language``,
+        or a card in a language the user did not ask for); then each language has its own.
         """
+        language = self._language(locale)
         url, key = self._checked(url)  # refused URLs raise here: no fetch, nothing cached
-        if not refresh:
-            entry = await self.cache.get(key)
-            if entry is not None:
-                now = time.time()
-                if entry.is_fresh(now):
-                    self.stats.hits += 1
-                    return self._result(url, entry, "hit")
-                if entry.card is not None:
-                    self.stats.stale += 1
-                    self._refresh_in_background(key, url, now)
-                    return self._result(url, entry, "stale")
+        target = _Target(key)
+        entry: Entry | None = None
+        from_page = True
+        if language is None:
+            if not refresh:
+                entry = await self.cache.get(key)
+        else:
+            page = await self.cache.get(key)
+            serves = page is not None and _serves(page, language)
+            target = _Target(key, language, page_cached=page is not None and not serves)
+            if not refresh:
+                from_page = serves
+                entry = page if serves else await self.cache.get(target.flight)
+        if entry is not None:
+            now = time.time()
+            if entry.is_fresh(now):
+                self.stats.hits += 1
+                return self._result(url, entry, "hit")
+            if entry.card is not None:
+                self.stats.stale += 1
+                # The page's own card is refreshed as the page (the default language).
+                self._refresh_in_background(_Target(key) if from_page else target, url, now)
+                return self._result(url, entry, "stale")
         self.stats.misses += 1
-        entry, fetched = await self._single_flight(key, url, refresh=refresh)
+        entry, fetched = await self._single_flight(target, url, refresh=refresh)
         return self._result(url, entry, "miss", fetched)
+
+    def _language(self, locale: Locale) -> UserLocale | None:
+        """The user's language, or None for the default one (``settings.accept_language``)."""
+        if locale is None:
+            return None
+        language = locale if isinstance(locale, UserLocale) else UserLocale.parse(locale)
+        return None if language == self._default_language else language
+
+    async def purge(self, url: str) -> int:
+        """Delete the cached card (or cached failure) of ``url``'s page, in every language,
+        from the cache (with Redis, for every instance sharing it); how many entries went.
+        Raises :class:`~ogpreview.CacheUnavailable` when the shared cache is unreachable."""
+        _, key = self._checked(url)
+        for known in [k for k in self._retry_after if k.startswith(key)]:
+            del self._retry_after[known]
+        return await self.cache.purge(key)
 
     def source_url(self, url: str) -> str:
         """The URL a preview of ``url`` fetches, and is cached under: checked by the
@@ -283,11 +367,12 @@ class Previewer:
         )
 
     async def _single_flight(
-        self, key: str, url: str, *, refresh: bool
+        self, target: _Target, url: str, *, refresh: bool
     ) -> tuple[Entry, _Fetched | None]:
+        key = target.flight
         future = self._inflight.get(key)
         if future is None:
-            future = asyncio.ensure_future(self._fill(key, url, refresh=refresh))
+            future = asyncio.ensure_future(self._fill(target, url, refresh=refresh))
             self._inflight[key] = future
             future.add_done_callback(lambda _: self._inflight.pop(key, None))
             self._waiters[future] = 0
@@ -307,10 +392,11 @@ class Previewer:
                     future.cancel()
 
     async def _fill(
-        self, key: str, url: str, *, refresh: bool, keep_stale: bool = False
+        self, target: _Target, url: str, *, refresh: bool, keep_stale: bool = False
     ) -> tuple[Entry, _Fetched | None]:
         """Fetch and cache ``url`` unless another instance is doing it (then wait for its
         result). With ``keep_stale``, a failure is not cached over the stale card."""
+        key = target.flight
         max_wait = self.settings.total_timeout * 3 + LOCK_GRACE
         token = await self.cache.acquire_lock(key, LOCK_LEASE)
         if token is None:
@@ -319,7 +405,7 @@ class Previewer:
             deadline = time.monotonic() + max_wait
             while token is None and time.monotonic() < deadline:
                 await asyncio.sleep(LOCK_POLL)
-                entry = await self.cache.get(key)
+                entry = await self._cached(target)
                 if entry is not None and entry.fetched_at >= started:
                     return entry, None
                 token = await self.cache.acquire_lock(key, LOCK_LEASE)
@@ -332,12 +418,12 @@ class Previewer:
         try:
             if not refresh and token is not None:
                 # The holder before us may have just finished: use its answer.
-                entry = await self.cache.get(key)
+                entry = await self._cached(target)
                 if entry is not None and entry.is_fresh(time.time()):
                     return entry, None
-            entry, fetched = await self._fetch_entry(url)
+            entry, fetched = await self._fetch_entry(url, target.language)
             if entry.error is None or (entry.error.cacheable and not keep_stale):
-                await self.cache.set(key, entry)
+                await self.cache.set(self._home(target, entry), entry)
             return entry, fetched
         finally:
             if lease is not None:
@@ -347,14 +433,42 @@ class Previewer:
             if token is not None:
                 await self.cache.release_lock(key, token)
 
+    async def _cached(self, target: _Target) -> Entry | None:
+        """What the cache holds for ``target`` now: its own entry, or (for a language
+        whose card the page's was not known not to be) the page's when it serves it."""
+        entry = await self.cache.get(target.flight)
+        if entry is not None or target.language is None or target.page_cached:
+            return entry
+        page = await self.cache.get(target.key)
+        return page if page is not None and _serves(page, target.language) else None
+
+    def _home(self, target: _Target, entry: Entry) -> str:
+        """The key an entry fetched for ``target`` is kept under: the page's own, unless
+        the site answered by language (it said so, the page's card is known to be in
+        another language, or this one is in the user's language and not the default's),
+        or the fetch failed (a failure in one language is not planted on the others)."""
+        language = target.language
+        if language is None:
+            return target.key
+        if entry.error is not None or entry.vary_language or target.page_cached:
+            return target.flight
+        default = self._default_language.languages if self._default_language else ()
+        answered = set(entry.languages)
+        if answered & set(language.languages) and not answered & set(default):
+            return target.flight
+        return target.key
+
     async def _keep_lock(self, key: str, token: str) -> None:
         while True:
             await asyncio.sleep(LOCK_LEASE / 3)
             await self.cache.extend_lock(key, token, LOCK_LEASE)
 
-    async def _fetch_entry(self, url: str) -> tuple[Entry, _Fetched | None]:
+    async def _fetch_entry(
+        self, url: str, language: UserLocale | None
+    ) -> tuple[Entry, _Fetched | None]:
         try:
-            result = await self.fetcher.fetch(url)
+            accept_language = None if language is None else language.accept_language
+            result = await self.fetcher.fetch(url, accept_language=accept_language)
             extracted, found = explain_result(result)
             enriched = await self._enrich(extracted, result)
         except PreviewError as error:
@@ -369,7 +483,16 @@ class Previewer:
             fresh = min(fresh, self.settings.transient_negative_ttl)
         stale = now + fresh + self.settings.cache_stale_ttl
         card = enriched.card
-        entry = Entry(card, None, now, now + fresh, stale, final_url=result.url)
+        entry = Entry(
+            card,
+            None,
+            now,
+            now + fresh,
+            stale,
+            final_url=result.url,
+            vary_language=_varies_by_language(result.headers),
+            languages=content_languages(result.headers.get("Content-Language")),
+        )
         sources = {**note_dropped(found, enriched.dropped), **enriched.notes}
         return entry, _Fetched(result, extracted, sources)
 
@@ -427,10 +550,11 @@ class Previewer:
             notes["image_dropped"] = dropped["image"]
         return _Enriched(card, retry_soon=retry_soon, notes=notes, dropped=dropped)
 
-    def _refresh_in_background(self, key: str, url: str, now: float) -> None:
+    def _refresh_in_background(self, target: _Target, url: str, now: float) -> None:
+        key = target.flight
         if key in self._inflight or self._retry_after.get(key, 0.0) > now:
             return
-        task = asyncio.ensure_future(self._fill(key, url, refresh=True, keep_stale=True))
+        task = asyncio.ensure_future(self._fill(target, url, refresh=True, keep_stale=True))
         self._inflight[key] = task
         task.add_done_callback(lambda _: self._inflight.pop(key, None))
         runner = asyncio.ensure_future(self._watch_refresh(key, task))
@@ -456,18 +580,21 @@ class Previewer:
     # --- many URLs -----------------------------------------------------------------------
 
     async def preview_many(
-        self, urls: Iterable[str], *, concurrency: int | None = None
+        self, urls: Iterable[str], *, concurrency: int | None = None, locale: Locale = None
     ) -> AsyncIterator[tuple[str, Card | PreviewError]]:
         """``(url, card or error)`` for each URL, as they complete; at most ``concurrency``
-        at once overall and ``settings.per_host_connections`` per host."""
-        async with contextlib.aclosing(self.lookup_many(urls, concurrency=concurrency)) as done:
+        at once overall and ``settings.per_host_connections`` per host; ``locale`` as
+        for :meth:`preview` (an invalid one raises before any URL is looked at)."""
+        many = self.lookup_many(urls, concurrency=concurrency, locale=locale)
+        async with contextlib.aclosing(many) as done:
             async for url, outcome in done:
                 yield url, outcome.card if isinstance(outcome, PreviewResult) else outcome
 
     async def lookup_many(
-        self, urls: Iterable[str], *, concurrency: int | None = None
+        self, urls: Iterable[str], *, concurrency: int | None = None, locale: Locale = None
     ) -> AsyncGenerator[tuple[str, PreviewResult | PreviewError], None]:
         """Like :meth:`preview_many`, with how each card was served (see :meth:`lookup`)."""
+        language = self._language(locale)  # raises InvalidLocale, for the whole call
         limit = concurrency or self.settings.concurrency
         per_host: defaultdict[str, asyncio.Semaphore] = defaultdict(
             lambda: asyncio.Semaphore(self.settings.per_host_connections)
@@ -477,7 +604,7 @@ class Previewer:
             host = (urlsplit(url).hostname or "") if "://" in url else ""
             async with per_host[host]:
                 try:
-                    return url, await self.lookup(url)
+                    return url, await self.lookup(url, locale=language)
                 except PreviewError as error:
                     return url, error
 
@@ -503,11 +630,13 @@ class Previewer:
         return links_in(response)
 
     async def preview_response(
-        self, response: str | bytes | dict[str, Any] | list[Any]
+        self, response: str | bytes | dict[str, Any] | list[Any], *, locale: Locale = None
     ) -> list[tuple[str, Card | PreviewError]]:
-        """Preview every link in a plugin's response; results in the links' order."""
+        """Preview every link in a plugin's response; results in the links' order;
+        ``locale`` as for :meth:`preview`."""
         # Parsed JSON's size is unknown: it is searched in a thread, as a large text is.
         size = len(response) if isinstance(response, str | bytes) else OFFLOAD_SIZE
         urls = await offload(size, links_in, response)
-        results = {url: outcome async for url, outcome in self.preview_many(urls)}
+        many = self.preview_many(urls, locale=locale)
+        results = {url: outcome async for url, outcome in many}
         return [(url, results[url]) for url in urls]

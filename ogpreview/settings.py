@@ -1,6 +1,6 @@
 """Every knob of ogpreview in one frozen object, readable from ``OGPREVIEW_*`` variables,
 and the small frozen parts of it that each layer takes (``settings.fetch``, ``.policy``,
-``.cache``, ``.preview``, ``.api``, ``.jobs``)."""
+``.cache``, ``.preview``, ``.api``, ``.plugin``, ``.jobs``)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, TypeVar
+
+from ogpreview import validation
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
@@ -27,6 +29,7 @@ __all__ = [
     "FetchLimits",
     "FetchPolicy",
     "JobSettings",
+    "PluginSettings",
     "PreviewOptions",
     "Settings",
 ]
@@ -44,6 +47,13 @@ DEFAULT_USER_AGENT = (
     "+https://github.com/ogpreview/ogpreview) facebookexternalhit/1.1"
 )
 DEFAULT_ACCEPT_LANGUAGE = "en-US,en;q=0.9,*;q=0.5"
+
+#: The Host names a service without OGPREVIEW_PUBLIC_URL answers to by default: loopback.
+DEFAULT_ALLOWED_HOSTS = ("localhost", "127.0.0.1", "[::1]")
+DEFAULT_PLUGIN_MODEL_DESCRIPTION = (
+    "Get a preview card (site name, title, description, image) for a web URL, or for "
+    "every link in a text. Use it to show users what a link leads to before they open it."
+)
 
 ENV_PREFIX = "OGPREVIEW_"
 _P = TypeVar("_P", bound="DataclassInstance")
@@ -167,6 +177,25 @@ class ApiSettings:
     max_idle_connections: int
     image_url_ttl: float
     debugger: bool | None
+    image_rate_limit: int
+    embed_url_ttl: float
+    public_url: str | None
+    allowed_hosts: tuple[str, ...]
+    cors_origins: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PluginSettings:
+    """The chat-plugin manifest (``/.well-known/ai-plugin.json``): what it says."""
+
+    plugin_name: str
+    plugin_model_name: str
+    plugin_description: str
+    plugin_model_description: str
+    plugin_contact_email: str | None
+    plugin_legal_url: str | None
+    plugin_logo_url: str | None
+    plugin_verification_token: str | None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -187,6 +216,7 @@ PARTS: Mapping[str, type] = {
     "cache": CacheSettings,
     "preview": PreviewOptions,
     "api": ApiSettings,
+    "plugin": PluginSettings,
     "jobs": JobSettings,
 }
 
@@ -281,6 +311,31 @@ class Settings:
     #: The preview debugger at ``/``: None serves it unless API keys are set (then it is
     #: off unless switched on, and asks for a key); True or False decide.
     debugger: bool | None = None
+    #: Image-proxy loads per minute per client, counted apart from ``rate_limit`` (a page
+    #: of cards loads many images); 0 switches it off.
+    image_rate_limit: int = 1200
+    #: Seconds a signed /v1/card or /oembed link (an iframe's source) is honoured.
+    embed_url_ttl: float = 24 * 3600.0
+    #: The service's public base URL (``https://previews.example.com``): every absolute
+    #: URL it writes starts with it. None: the request's own, if its Host is allowed.
+    public_url: str | None = None
+    #: Host names (``host`` or ``host:port``; a bare host matches any port) a request
+    #: may name the service by when ``public_url`` is not set.
+    allowed_hosts: tuple[str, ...] = DEFAULT_ALLOWED_HOSTS
+    #: Browser origins allowed to call /v1 and /oembed (CORS), or ``*``; empty: off.
+    cors_origins: tuple[str, ...] = ()
+    # --- chat-plugin manifest ---------------------------------------------------------------
+    plugin_name: str = "Link previews"
+    plugin_model_name: str = "ogpreview"
+    plugin_description: str = "Rich previews (title, description, image) of web links."
+    plugin_model_description: str = DEFAULT_PLUGIN_MODEL_DESCRIPTION
+    #: The manifest is served only once a contact address and a legal page are set.
+    plugin_contact_email: str | None = None
+    plugin_legal_url: str | None = None
+    #: None: the logo this service serves itself (/logo.png).
+    plugin_logo_url: str | None = None
+    #: Written as ``auth.verification_tokens.openai`` when API keys are on.
+    plugin_verification_token: str | None = None
     # --- batch check jobs ------------------------------------------------------------------
     #: URLs one job may hold.
     check_max_urls: int = 10_000
@@ -305,6 +360,7 @@ class Settings:
             "max_html_bytes",
             "max_header_bytes",
             "rate_limit",
+            "image_rate_limit",
         ):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must not be negative")
@@ -318,6 +374,7 @@ class Settings:
             "client_body_timeout",
             "keepalive_timeout",
             "image_url_ttl",
+            "embed_url_ttl",
         ):
             if getattr(self, name) <= 0:
                 raise ValueError(f"{name} must be positive")
@@ -339,6 +396,7 @@ class Settings:
         if problem is not None:
             raise ValueError(problem)
         set_(self, "api_keys", tuple(k for k in self.api_keys if k))
+        self._check_public_parts()
         for name in (
             "per_host_connections",
             "max_connections",
@@ -356,6 +414,24 @@ class Settings:
         ):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1")
+
+    def _check_public_parts(self) -> None:
+        """The public URL, hosts, origins and manifest fields (see ``ogpreview.validation``)."""
+        set_ = object.__setattr__
+        set_(self, "public_url", validation.public_url(self.public_url))
+        set_(self, "allowed_hosts", validation.allowed_hosts(self.allowed_hosts))
+        set_(self, "cors_origins", validation.cors_origins(self.cors_origins))
+        set_(self, "plugin_contact_email", validation.email(self.plugin_contact_email))
+        for name in ("plugin_legal_url", "plugin_logo_url"):
+            set_(self, name, validation.absolute_url(getattr(self, name), name))
+        token = validation.token(self.plugin_verification_token, "plugin_verification_token")
+        set_(self, "plugin_verification_token", token)
+        validation.plugin_texts(
+            name=self.plugin_name,
+            model_name=self.plugin_model_name,
+            description=self.plugin_description,
+            model_description=self.plugin_model_description,
+        )
 
     @cached_property
     def policy(self) -> FetchPolicy:
@@ -381,6 +457,11 @@ class Settings:
     def api(self) -> ApiSettings:
         """The HTTP service's part."""
         return _part(self, ApiSettings)
+
+    @cached_property
+    def plugin(self) -> PluginSettings:
+        """The chat-plugin manifest's part."""
+        return _part(self, PluginSettings)
 
     @cached_property
     def jobs(self) -> JobSettings:

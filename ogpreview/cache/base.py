@@ -13,6 +13,7 @@ from typing import Any, Protocol
 
 import orjson
 
+from ogpreview.cachekey import VARIANT_SEPARATOR, page_of
 from ogpreview.card import Card
 from ogpreview.errors import PreviewError, error_from_code
 
@@ -33,6 +34,11 @@ class Entry:
     #: With a card: the URL the fetch that made it ended at, after redirects (None only in
     #: an entry written by a version that did not record it).
     final_url: str | None = None
+    #: The response said it depends on the request's language (``Vary: Accept-Language``
+    #: or ``Vary: *``): cards for other languages are kept apart from this one.
+    vary_language: bool = False
+    #: The primary languages its ``Content-Language`` named (empty when it named none).
+    languages: tuple[str, ...] = ()
 
     def is_fresh(self, now: float) -> bool:
         return now < self.fresh_until
@@ -48,6 +54,8 @@ class Entry:
                 "fresh_until": self.fresh_until,
                 "stale_until": self.stale_until,
                 "final_url": self.final_url,
+                "vary_language": self.vary_language,
+                "languages": list(self.languages),
             }
         )
 
@@ -70,13 +78,28 @@ class Entry:
             if isinstance(value, bool) or not isinstance(value, int | float):
                 raise ValueError("cache entry times must be numbers")
             times.append(float(value))
-        # Optional within version 1: entries written before it was recorded stay readable
+        # Optional within version 1: entries written before they were recorded stay readable
         # (and older instances sharing the Redis ignore it).
         final_url = raw.get("final_url")
         if final_url is not None and not isinstance(final_url, str):
             raise ValueError("cache entry final_url must be a string")
+        vary_language = raw.get("vary_language", False)
+        languages = raw.get("languages", [])
+        if not isinstance(vary_language, bool) or not (
+            isinstance(languages, list) and all(isinstance(x, str) for x in languages)
+        ):
+            raise ValueError("cache entry language fields have the wrong type")
         fetched_at, fresh_until, stale_until = times
-        return cls(card, error, fetched_at, fresh_until, stale_until, final_url)
+        return cls(
+            card,
+            error,
+            fetched_at,
+            fresh_until,
+            stale_until,
+            final_url,
+            vary_language=vary_language,
+            languages=tuple(languages),
+        )
 
 
 def _error(raw: Any) -> PreviewError | None:
@@ -101,6 +124,11 @@ class Cache(Protocol):
     async def set(self, key: str, entry: Entry) -> None: ...
 
     async def delete(self, key: str) -> None: ...
+
+    async def purge(self, key: str) -> int:
+        """Delete the entry of page ``key`` and every language variant of it (the keys
+        :func:`~ogpreview.cachekey.language_key` makes from it); how many were deleted."""
+        ...
 
     async def acquire_lock(self, key: str, ttl: float) -> str | None:
         """A token if this caller now holds the fetch lock for ``key``, else None."""
@@ -132,6 +160,8 @@ class MemoryCache:
         self.max_bytes = max_bytes
         self._entries: OrderedDict[str, tuple[Entry, int]] = OrderedDict()
         self._bytes = 0
+        #: Page key -> the keys of its language variants held (for purge).
+        self._variants: dict[str, set[str]] = {}
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -154,6 +184,8 @@ class MemoryCache:
         self._drop(key)
         self._entries[key] = (entry, size)
         self._bytes += size
+        if VARIANT_SEPARATOR in key:
+            self._variants.setdefault(page_of(key), set()).add(key)
         while len(self._entries) > self.max_entries or self._bytes > self.max_bytes:
             oldest = next(iter(self._entries))
             self._drop(oldest)
@@ -161,10 +193,23 @@ class MemoryCache:
     async def delete(self, key: str) -> None:
         self._drop(key)
 
-    def _drop(self, key: str) -> None:
+    async def purge(self, key: str) -> int:
+        keys = [key, *self._variants.get(key, ())]
+        return sum(self._drop(one) for one in keys)
+
+    def _drop(self, key: str) -> bool:
         item = self._entries.pop(key, None)
-        if item is not None:
-            self._bytes -= item[1]
+        if item is None:
+            return False
+        self._bytes -= item[1]
+        if VARIANT_SEPARATOR in key:
+            page = page_of(key)
+            variants = self._variants.get(page)
+            if variants is not None:
+                variants.discard(key)
+                if not variants:
+                    del self._variants[page]
+        return True
 
     async def acquire_lock(self, key: str, ttl: float) -> str | None:
         return "local"
@@ -180,6 +225,7 @@ class MemoryCache:
 
     async def aclose(self) -> None:
         self._entries.clear()
+        self._variants.clear()
         self._bytes = 0
 
 
@@ -197,6 +243,9 @@ class NullCache:
 
     async def delete(self, key: str) -> None:
         return None
+
+    async def purge(self, key: str) -> int:
+        return 0
 
     async def acquire_lock(self, key: str, ttl: float) -> str | None:
         return "local"

@@ -21,6 +21,8 @@ from redis.backoff import NoBackoff
 
 from ogpreview.cache import Entry
 from ogpreview.cache.redisclient import REDIS_ERRORS, Health, connect
+from ogpreview.cachekey import VARIANT_SEPARATOR, page_of
+from ogpreview.errors import CacheUnavailable
 
 __all__ = ["REDIS_TIMEOUT", "RedisCache"]
 
@@ -52,9 +54,12 @@ def _decode_memo(data: bytes) -> Entry:
 class RedisCache:
     """Entries in Redis, shared by every instance; survives an outage by degrading.
 
-    Keys are ``prefix + "card:{" + key + "}"`` and ``prefix + "lock:{" + key + "}"``: the
-    ``{key}`` hash tag keeps a card and its fetch lock in one slot of a Redis Cluster. An
-    entry's Redis TTL is the time until it turns from stale to gone. ``mode`` and
+    Keys are ``prefix + "card:{" + page + "}" + variant`` and the same with ``lock:``: the
+    ``{page}`` hash tag (the page's key, without a language variant) keeps a page's cards,
+    their fetch locks and the set ``prefix + "variants:{" + page + "}"`` listing its
+    language variants in one slot of a Redis Cluster, so a purge finds them without scanning
+    the keyspace. An entry's Redis TTL is the time until it turns from stale to gone; the
+    variants set lives as long as the longest-lived of them. ``mode`` and
     ``sentinel_service`` say how ``url`` is read (:mod:`ogpreview.cache.redisurl`).
     """
 
@@ -92,12 +97,18 @@ class RedisCache:
         return self._health.errors
 
     def card_key(self, key: str) -> str:
-        """The Redis key of the entry cached under ``key``."""
-        return f"{self.prefix}card:{{{key}}}"
+        """The Redis key of the entry cached under ``key`` (tagged by its page)."""
+        page = page_of(key)
+        return f"{self.prefix}card:{{{page}}}{key[len(page) :]}"
 
     def lock_key(self, key: str) -> str:
         """The Redis key of the fetch lock of ``key`` (in the slot of its card)."""
-        return f"{self.prefix}lock:{{{key}}}"
+        page = page_of(key)
+        return f"{self.prefix}lock:{{{page}}}{key[len(page) :]}"
+
+    def variants_key(self, page: str) -> str:
+        """The Redis key of the set of ``page``'s language variants (in its slot)."""
+        return f"{self.prefix}variants:{{{page}}}"
 
     def _usable(self, key: str) -> bool:
         """False while the cluster node of ``key`` is left alone after a failure."""
@@ -142,7 +153,16 @@ class RedisCache:
         if ttl_ms <= 0 or not self._usable(key):
             return
         try:
-            await self._client.set(self.card_key(key), entry.encode(), px=ttl_ms)
+            if VARIANT_SEPARATOR not in key:
+                await self._client.set(self.card_key(key), entry.encode(), px=ttl_ms)
+            else:
+                index = self.variants_key(page_of(key))
+                async with self._client.pipeline(transaction=False) as pipe:
+                    pipe.set(self.card_key(key), entry.encode(), px=ttl_ms)
+                    pipe.sadd(index, key)
+                    pipe.pexpire(index, ttl_ms, nx=True)  # a new set: give it a lifetime
+                    pipe.pexpire(index, ttl_ms, gt=True)  # else only ever lengthen it
+                    await pipe.execute()
         except REDIS_ERRORS as exc:
             self._failed("set", exc, key)
             return
@@ -155,6 +175,20 @@ class RedisCache:
             await self._client.delete(self.card_key(key))
         except REDIS_ERRORS as exc:
             self._failed("delete", exc, key)
+
+    async def purge(self, key: str) -> int:
+        index = self.variants_key(key)
+        try:
+            variants = await self._client.smembers(index)
+            names = [key, *(v.decode() if isinstance(v, bytes) else v for v in variants)]
+            deleted = await self._client.delete(*(self.card_key(n) for n in names))
+            await self._client.delete(index)
+        except REDIS_ERRORS as exc:
+            self._failed("purge", exc, key)
+            message = "the shared cache (Redis) is unreachable: nothing was purged"
+            raise CacheUnavailable(message) from exc
+        self._health.ok()
+        return int(deleted)
 
     async def acquire_lock(self, key: str, ttl: float) -> str | None:
         if not self._usable(key):

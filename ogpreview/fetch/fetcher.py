@@ -277,7 +277,9 @@ class Fetcher:
             raise _Refused(BlockedAddress(f"refused to connect to {ip}"))
         return socket.socket(family=family, type=type_, proto=proto)
 
-    async def fetch(self, url: str, *, purpose: FetchPurpose = "page") -> FetchResult:
+    async def fetch(
+        self, url: str, *, purpose: FetchPurpose = "page", accept_language: str | None = None
+    ) -> FetchResult:
         """Fetch ``url`` for ``purpose``, following redirects by hand; see the module doc.
 
         ``page``: HTML read as far as extraction needs; an image keeps its first bytes;
@@ -286,6 +288,8 @@ class Fetcher:
         Each request waits for a slot to its host first (see :mod:`ogpreview.fetch.slots`): that
         wait is not the fetch's, so ``total_timeout`` and the timings leave it out; past
         ``upstream_queue_timeout`` it raises :class:`~ogpreview.UpstreamBusy`.
+        ``accept_language`` replaces ``settings.accept_language`` on every hop (the user's
+        language: :class:`~ogpreview.locale.UserLocale`).
         Raises :class:`~ogpreview.PreviewError` subclasses only.
         """
         if self._session is None:
@@ -293,7 +297,8 @@ class Fetcher:
         start = time.perf_counter()
         try:
             async with asyncio.timeout(self.settings.total_timeout) as deadline:
-                return await self._fetch(url, purpose, _Clock(start, deadline))
+                clock = _Clock(start, deadline)
+                return await self._fetch(url, purpose, clock, accept_language)
         except PreviewError as error:
             if error.url is None:  # one raised without knowing the URL (a busy slot)
                 error.url = url
@@ -303,7 +308,9 @@ class Fetcher:
                 f"no complete answer within {self.settings.total_timeout:g} s", url=url
             ) from exc
 
-    async def _fetch(self, url: str, purpose: FetchPurpose, clock: _Clock) -> FetchResult:
+    async def _fetch(
+        self, url: str, purpose: FetchPurpose, clock: _Clock, accept_language: str | None
+    ) -> FetchResult:
         current = self._validate(url)
         redirects: list[str] = []
         seen = {str(current)}
@@ -311,7 +318,7 @@ class Fetcher:
             host = f"{current.scheme}://{current.host}:{current.port}"
             async with self.slots.slot(host, clock.deadline) as waited:
                 clock.queued += waited
-                response = await self._request(current, purpose)
+                response = await self._request(current, purpose, accept_language)
                 try:
                     ttfb = clock.elapsed()
                     peer = _peer_ip(response)
@@ -349,14 +356,15 @@ class Fetcher:
                     # Back to the pool when the body was read to the end, closed otherwise.
                     response.release()
 
-    async def _request(self, url: yarl.URL, purpose: FetchPurpose) -> aiohttp.ClientResponse:
+    async def _request(
+        self, url: yarl.URL, purpose: FetchPurpose, accept_language: str | None
+    ) -> aiohttp.ClientResponse:
         assert self._session is not None
+        headers = {} if purpose == "page" else {"Accept": _ACCEPT[purpose]}
+        if accept_language is not None:
+            headers["Accept-Language"] = accept_language
         try:
-            return await self._session.get(
-                url,
-                allow_redirects=False,
-                headers=None if purpose == "page" else {"Accept": _ACCEPT[purpose]},
-            )
+            return await self._session.get(url, allow_redirects=False, headers=headers or None)
         except aiohttp.ClientConnectorDNSError as exc:
             if isinstance(exc.os_error, _Refused):
                 exc.os_error.error.url = str(url)

@@ -12,6 +12,7 @@ __all__ = ["ApiError", "status_for"]
 #: that fails is a bad gateway (502), or a gateway timeout (504). Never 500.
 _STATUS_BY_CODE: Mapping[str, int] = {
     "invalid_url": 400,
+    "invalid_locale": 400,
     "blocked_url": 400,
     "blocked_address": 400,
     "timeout": 504,
@@ -24,6 +25,7 @@ _STATUS_BY_CODE: Mapping[str, int] = {
     "fetch_error": 502,
     # Our own connections to the site are all busy: we are unavailable, not the site.
     "busy": 503,
+    "cache_unavailable": 503,
 }
 
 

@@ -13,11 +13,13 @@ from ogpreview.previewer import Previewer
 from ogpreview.settings import Settings
 from ogpreview.web.checks import jobs_ctx
 from ogpreview.web.checks import routes as check_routes
+from ogpreview.web.cors import add_cors_headers, cors
 from ogpreview.web.debugger import routes as debugger_routes
 from ogpreview.web.handlers import routes
 from ogpreview.web.imageproxy import ImageSigner
 from ogpreview.web.keys import (
     FETCHER_KEY,
+    IMAGE_LIMITER_KEY,
     LIMITER_KEY,
     METRICS_KEY,
     PREVIEWER_KEY,
@@ -26,6 +28,7 @@ from ogpreview.web.keys import (
 )
 from ogpreview.web.metrics import ApiMetrics
 from ogpreview.web.middleware import gate, observe
+from ogpreview.web.plugin import routes as plugin_routes
 from ogpreview.web.ratelimit import RateLimiter
 from ogpreview.web.upstream import BoundedFetcher
 
@@ -71,18 +74,23 @@ def create_app(
             "and will not survive restarts or work across instances"
         )
         secret = secrets.token_hex(GENERATED_SECRET_BYTES)
-    app = web.Application(middlewares=[observe, gate], client_max_size=settings.max_request_bytes)
+    app = web.Application(
+        middlewares=[observe, cors, gate], client_max_size=settings.max_request_bytes
+    )
+    app.on_response_prepare.append(add_cors_headers)
     metrics = ApiMetrics()
     app[SETTINGS_KEY] = settings
     app[METRICS_KEY] = metrics
     app[SIGNER_KEY] = ImageSigner(secret, ttl=settings.image_url_ttl)
     app[LIMITER_KEY] = RateLimiter(settings.rate_limit)
+    app[IMAGE_LIMITER_KEY] = RateLimiter(settings.image_rate_limit)
     app[FETCHER_KEY] = BoundedFetcher(
         settings, resolver=resolver, on_outcome=metrics.upstream_outcome
     )
     app.cleanup_ctx.append(_fetcher_ctx)
     app.cleanup_ctx.append(_previewer_ctx)
     app.add_routes(routes)
+    app.add_routes(plugin_routes)
     app.cleanup_ctx.append(jobs_ctx)
     app.add_routes(check_routes)
     app.add_routes(debugger_routes)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import orjson
@@ -18,10 +17,12 @@ from ogpreview.text import ascii_int
 from ogpreview.web.apierror import ApiError, status_for
 from ogpreview.web.body import json_body, parse_json_body, read_body
 from ogpreview.web.explain import explained_preview
+from ogpreview.web.imageproxy import PURPOSE as IMAGE_PURPOSE
+from ogpreview.web.imageproxy import require_signature
 from ogpreview.web.keys import FETCHER_KEY, METRICS_KEY, PREVIEWER_KEY, SETTINGS_KEY, SIGNER_KEY
-from ogpreview.web.manifest import plugin_manifest
 from ogpreview.web.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from ogpreview.web.openapi import openapi_document
+from ogpreview.web.origin import base_url
 from ogpreview.web.present import layout_of
 from ogpreview.web.render import (
     CARD_CSP,
@@ -33,6 +34,7 @@ from ogpreview.web.render import (
     card_to_markdown,
     plain_card,
 )
+from ogpreview.web.userlocale import LOCALE_HEADERS, request_locale
 
 __all__ = ["routes"]
 
@@ -58,14 +60,16 @@ CARD_CACHE_CONTROL = "public, max-age=300"
 FAILED_CARD_CACHE_CONTROL = "public, max-age=60"
 #: Width of the oEmbed card frame (its height follows the card's layout).
 OEMBED_WIDTH = CARD_WIDTH
-#: A Host header this service may name itself by: a name or an IP literal, and a port.
-_HOST = re.compile(r"(?:[A-Za-z0-9_.-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?")
 _TRUE = frozenset({"1", "true", "yes"})
 _FALSE = frozenset({"", "0", "false", "no"})
 
 
-def _json(body: Any, *, status: int = 200) -> web.Response:
-    return web.Response(status=status, body=orjson.dumps(body), content_type="application/json")
+def _json(body: Any, *, status: int = 200, localised: bool = False) -> web.Response:
+    """A JSON answer; ``localised`` when it depends on the user's language headers."""
+    headers = {"Vary": LOCALE_HEADERS} if localised else None
+    return web.Response(
+        status=status, body=orjson.dumps(body), content_type="application/json", headers=headers
+    )
 
 
 def _url_param(request: web.Request, name: str = "url") -> str:
@@ -101,10 +105,21 @@ async def preview(request: web.Request) -> web.Response:
             request, url, refresh=refresh, explain=explain, findings=findings
         )
         return _json(body)
-    result = await request.app[PREVIEWER_KEY].lookup(url, refresh=refresh)
+    locale = request_locale(request)
+    result = await request.app[PREVIEWER_KEY].lookup(url, refresh=refresh, locale=locale)
     body = result.card.to_dict()
     body.update(_served(result))
-    return web.Response(body=orjson.dumps(body), content_type="application/json")
+    return _json(body, localised=True)
+
+
+@routes.delete("/v1/preview")
+async def purge(request: web.Request) -> web.Response:
+    """Delete a page's cached card (every language of it) from the cache; with Redis,
+    for every instance sharing it. The next preview fetches the page again."""
+    url = _url_param(request)
+    previewer = request.app[PREVIEWER_KEY]
+    purged = await previewer.purge(url)
+    return _json({"url": previewer.source_url(url), "purged": purged})
 
 
 def _json_type(value: Any) -> str:
@@ -143,7 +158,8 @@ async def _batch(request: web.Request, items: list[Any]) -> list[dict[str, Any]]
     refused = {i: why for i, item in enumerate(items) if (why := _refusal(item, max_length))}
     wanted = list(dict.fromkeys(item for i, item in enumerate(items) if i not in refused))
     outcomes: dict[str, PreviewResult | PreviewError] = {}
-    async for url, done in request.app[PREVIEWER_KEY].lookup_many(wanted):
+    locale = request_locale(request)
+    async for url, done in request.app[PREVIEWER_KEY].lookup_many(wanted, locale=locale):
         outcomes[url] = done
     results: list[dict[str, Any]] = []
     for i, item in enumerate(items):
@@ -165,7 +181,7 @@ async def previews(request: web.Request) -> web.Response:
     limit = request.app[SETTINGS_KEY].max_batch_urls
     if len(urls) > limit:
         raise ApiError(413, "too_many_urls", f"at most {limit} URLs per request")
-    return _json({"results": await _batch(request, urls)})
+    return _json({"results": await _batch(request, urls)}, localised=True)
 
 
 @routes.post("/v1/previews/response")
@@ -176,7 +192,8 @@ async def previews_of_response(request: web.Request) -> web.Response:
     links = await offload(len(raw), _response_links, raw, request.content_type, request.charset)
     limit = request.app[SETTINGS_KEY].max_batch_urls
     results = await _batch(request, links[:limit])
-    return _json({"results": results, "links_found": len(links), "truncated": len(links) > limit})
+    body = {"results": results, "links_found": len(links), "truncated": len(links) > limit}
+    return _json(body, localised=True)
 
 
 def _response_links(raw: bytes, content_type: str, charset: str | None) -> list[str]:
@@ -210,7 +227,7 @@ async def card(request: web.Request) -> web.Response:
     previewer = request.app[PREVIEWER_KEY]
     cache_control = CARD_CACHE_CONTROL
     try:
-        found = await previewer.preview(url)
+        found = await previewer.preview(url, locale=request_locale(request))
     except PreviewError as error:
         if form == "markdown" or status_for(error) < 500:
             raise
@@ -221,7 +238,7 @@ async def card(request: web.Request) -> web.Response:
         return web.Response(
             text=card_to_markdown(found),
             content_type="text/markdown",
-            headers={"Cache-Control": cache_control},
+            headers={"Cache-Control": cache_control, "Vary": LOCALE_HEADERS},
         )
     page = card_to_html(
         found, image_src=_image_src(request, found), favicon_src=_favicon_src(request, found)
@@ -234,6 +251,7 @@ async def card(request: web.Request) -> web.Response:
             "X-Content-Type-Options": "nosniff",
             "Referrer-Policy": "no-referrer",
             "Cache-Control": cache_control,
+            "Vary": LOCALE_HEADERS,
         },
     )
 
@@ -243,14 +261,12 @@ async def image(request: web.Request) -> web.Response:
     """A card's image, fetched under the SSRF guard, for URLs this service signed for the
     image proxy and that have not expired."""
     url = _url_param(request)
-    query = request.query
-    verdict = request.app[SIGNER_KEY].verify(url, query.get("exp", ""), query.get("sig", ""))
-    if verdict == "invalid":
-        raise ApiError(403, "bad_signature", "the image URL is not signed by this service")
-    if verdict == "expired":
-        raise ApiError(
-            403, "signature_expired", "the image URL has expired: take a fresh one from the card"
-        )
+    require_signature(
+        request.app[SIGNER_KEY],
+        request.query,
+        IMAGE_PURPOSE,
+        fresh="take a fresh one from the card",
+    )
     result = await request.app[FETCHER_KEY].fetch(url, purpose="image")
     mime = result.content_type
     if mime not in PROXY_IMAGE_TYPES:
@@ -264,6 +280,21 @@ async def image(request: web.Request) -> web.Response:
             "Content-Security-Policy": "default-src 'none'; sandbox",
         },
     )
+
+
+@routes.get("/v1/embed")
+async def embed(request: web.Request) -> web.Response:
+    """Signed links to the card page and the oEmbed answer of a URL, which a browser may
+    load (as an iframe's source) without the API key, until ``expires``."""
+    url = _url_param(request)
+    request.app[PREVIEWER_KEY].source_url(url)  # a URL that would be refused is refused now
+    base = base_url(request)
+    signer = request.app[SIGNER_KEY]
+    ttl = request.app[SETTINGS_KEY].embed_url_ttl
+    card_link, expires = signer.embed_path("/v1/card", url, ttl=ttl)
+    oembed_link, _ = signer.embed_path("/oembed", url, ttl=ttl)
+    body = {"url": url, "card": base + card_link, "oembed": base + oembed_link, "expires": expires}
+    return _json(body)
 
 
 def _positive_int(request: web.Request, name: str) -> int | None:
@@ -284,8 +315,8 @@ async def oembed(request: web.Request) -> web.Response:
         raise ApiError(501, "format_not_supported", "only format=json is supported")
     max_width = _positive_int(request, "maxwidth")
     _positive_int(request, "maxheight")  # validated; the card's height is fixed
-    found = await request.app[PREVIEWER_KEY].preview(url)
-    base = _base_url(request)
+    found = await request.app[PREVIEWER_KEY].preview(url, locale=request_locale(request))
+    base = base_url(request)
     src, icon = _image_src(request, found), _favicon_src(request, found)
     fragment = card_fragment(
         found,
@@ -305,34 +336,15 @@ async def oembed(request: web.Request) -> web.Response:
         body["title"] = found.title
     if found.author:
         body["author_name"] = found.author
-    return _json(body)
+    return _json(body, localised=True)
 
 
 # --- self-description and operations ------------------------------------------------------------
 
 
-def _base_url(request: web.Request) -> str:
-    """This service's own origin; behind a trusted proxy, as the client saw it."""
-    scheme = request.scheme
-    if request.app[SETTINGS_KEY].trust_forwarded_for:
-        forwarded = request.headers.get("X-Forwarded-Proto", "").split(",", 1)[0].strip()
-        if forwarded in ("http", "https"):
-            scheme = forwarded
-    host = request.host
-    if _HOST.fullmatch(host) is None:
-        raise ApiError(400, "bad_request", "the Host header is not a host name")
-    return f"{scheme}://{host}"
-
-
-@routes.get("/.well-known/ai-plugin.json")
-async def manifest(request: web.Request) -> web.Response:
-    settings = request.app[SETTINGS_KEY]
-    return _json(plugin_manifest(_base_url(request), auth=bool(settings.api_keys)))
-
-
 @routes.get("/openapi.json")
 async def openapi(request: web.Request) -> web.Response:
-    return _json(openapi_document(_base_url(request), request.app[SETTINGS_KEY]))
+    return _json(openapi_document(base_url(request), request.app[SETTINGS_KEY]))
 
 
 @routes.get("/healthz")

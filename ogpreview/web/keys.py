@@ -14,6 +14,7 @@ from ogpreview.web.upstream import BoundedFetcher
 
 __all__ = [
     "FETCHER_KEY",
+    "IMAGE_LIMITER_KEY",
     "JOBS_KEY",
     "LIMITER_KEY",
     "METRICS_KEY",
@@ -28,4 +29,5 @@ PREVIEWER_KEY = web.AppKey("previewer", Previewer)
 METRICS_KEY = web.AppKey("metrics", ApiMetrics)
 SIGNER_KEY = web.AppKey("signer", ImageSigner)
 LIMITER_KEY = web.AppKey("limiter", RateLimiter)
+IMAGE_LIMITER_KEY = web.AppKey("image_limiter", RateLimiter)
 JOBS_KEY = web.AppKey("jobs", Jobs)

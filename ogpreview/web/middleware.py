@@ -22,7 +22,14 @@ from aiohttp import web
 from ogpreview.errors import HTTPStatusError, PreviewError, UpstreamBusy
 from ogpreview.fetch.slots import upstream_client
 from ogpreview.web.apierror import ApiError, status_for
-from ogpreview.web.keys import LIMITER_KEY, METRICS_KEY, SETTINGS_KEY
+from ogpreview.web.imageproxy import EMBED_PURPOSES, IMAGE_PATH, require_signature
+from ogpreview.web.keys import (
+    IMAGE_LIMITER_KEY,
+    LIMITER_KEY,
+    METRICS_KEY,
+    SETTINGS_KEY,
+    SIGNER_KEY,
+)
 
 __all__ = ["account", "code_for_status", "error_response", "gate", "observe"]
 
@@ -34,8 +41,11 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 #: Paths under these prefixes are the API proper: keys and rate limit apply.
 PROTECTED_PREFIXES = ("/v1/", "/oembed")
 #: The image proxy is authorised by its URL signature (browsers load it from a card page,
-#: where no bearer token can be sent), so it needs no key; the rate limit still applies.
-SIGNED_PATHS = frozenset({"/v1/image"})
+#: where no bearer token can be sent), so it needs no key; its loads are counted in a
+#: rate limit of their own (a page of cards loads many), not the client's API one.
+SIGNED_PATHS = frozenset({IMAGE_PATH})
+#: Where a signed embed link comes from (an API-key holder asks for it).
+EMBED_SOURCE = "take a fresh link from /v1/embed"
 #: aiohttp's own refusals mapped to stable codes.
 _HTTP_CODES = {
     400: "bad_request",
@@ -201,7 +211,11 @@ async def gate(request: web.Request, handler: Handler) -> web.StreamResponse:
     path = request.path
     if not path.startswith(PROTECTED_PREFIXES):
         return await handler(request)
-    if (
+    purpose = EMBED_PURPOSES.get(path)
+    if purpose is not None and "sig" in request.query:
+        # A signed link (an iframe's source): the signature stands for the key.
+        require_signature(request.app[SIGNER_KEY], request.query, purpose, fresh=EMBED_SOURCE)
+    elif (
         settings.api_keys
         and path not in SIGNED_PATHS
         and not _authorised(request.headers.get("Authorization", ""), settings.api_keys)
@@ -212,7 +226,7 @@ async def gate(request: web.Request, handler: Handler) -> web.StreamResponse:
             "a valid API key is required (Authorization: Bearer <key>)",
             headers={"WWW-Authenticate": 'Bearer realm="ogpreview"'},
         )
-    limiter = request.app[LIMITER_KEY]
+    limiter = request.app[IMAGE_LIMITER_KEY if path in SIGNED_PATHS else LIMITER_KEY]
     wait = limiter.check(client_address(request))
     if wait > 0:
         raise ApiError(

@@ -220,6 +220,96 @@ def _boolean_param(name: str, description: str) -> dict[str, Any]:
     }
 
 
+#: The user's language (see README "The user's language"): the chat host's country first.
+_LOCALE_PARAMS = [
+    {
+        "name": "openai-subdivision-1-iso-code",
+        "in": "header",
+        "required": False,
+        "description": "the user's country and subdivision (ISO 3166-2, e.g. US-CA), as a "
+        "chat host sends it: the page is asked for in the country's languages (CLDR)",
+        "schema": {"type": "string"},
+    },
+    {
+        "name": "Accept-Language",
+        "in": "header",
+        "required": False,
+        "description": "without the header above: the page is asked for in the first "
+        "language of this list that CLDR knows",
+        "schema": {"type": "string"},
+    },
+]
+#: A signed embed link's query (from /v1/embed): it stands for the API key.
+_EMBED_SIGNATURE_PARAMS = [
+    {
+        "name": "exp",
+        "in": "query",
+        "required": False,
+        "description": "with sig: when the signed link expires (Unix time), from /v1/embed",
+        "schema": {"type": "string", "pattern": "^[0-9]{1,12}$"},
+    },
+    {
+        "name": "sig",
+        "in": "query",
+        "required": False,
+        "description": "the signature of a link from /v1/embed: no API key needed with it",
+        "schema": {"type": "string"},
+    },
+]
+_SIGNATURE_ERRORS = {
+    "403": _error(
+        "a sig this service did not make for this URL (bad_signature), or an expired one "
+        "(signature_expired)"
+    )
+}
+_HOST_ERROR = _error(
+    "the Host is no host name (bad_request) or one OGPREVIEW_ALLOWED_HOSTS does not list "
+    "while OGPREVIEW_PUBLIC_URL is unset (host_not_allowed)"
+)
+
+
+def _plugin_paths() -> dict[str, Any]:
+    """The operations a chat host and a browser client use besides the previews."""
+    return {
+        "/v1/embed": {
+            "get": {
+                "operationId": "getEmbedLinks",
+                "summary": "Signed links to a URL's card page and oEmbed answer, usable "
+                "without the API key (an iframe's source) until they expire",
+                "parameters": [_URL_PARAM],
+                "responses": {
+                    "200": _json_ok("the signed links", "EmbedLinks"),
+                    **_API_ERRORS,
+                },
+            }
+        },
+        "/openapi.model.json": {
+            "get": {
+                "operationId": "getModelOpenapi",
+                "summary": "The lean document for a model's context (the manifest's api.url): "
+                "previewUrl and previewLinks only",
+                "security": [],
+                "responses": {
+                    "200": _plain("the document", "application/json", {}),
+                    "400": _HOST_ERROR,
+                },
+            }
+        },
+        "/logo.png": {
+            "get": {
+                "operationId": "getLogo",
+                "summary": "The service's logo (the manifest's default logo_url)",
+                "security": [],
+                "responses": {
+                    "200": _plain(
+                        "a 512x512 PNG", "image/png", {"type": "string", "format": "binary"}
+                    )
+                },
+            }
+        },
+    }
+
+
 def _json_ok(description: str, ref: str) -> dict[str, Any]:
     return {
         "description": description,
@@ -267,14 +357,30 @@ def openapi_document(base_url: str, settings: Settings) -> dict[str, Any]:
                             "1 to add the checker's `verdict` and `findings` (each with a "
                             "`fix`) and requested_url/final_url",
                         ),
+                        *_LOCALE_PARAMS,
                     ],
                     "responses": {"200": _json_ok("the card", "Preview"), **fetching},
-                }
+                },
+                "delete": {
+                    "operationId": "purgePreview",
+                    "summary": "Delete a page's cached card, in every language, from the cache "
+                    "(with Redis, for every instance sharing it)",
+                    "parameters": [_URL_PARAM],
+                    "responses": {
+                        "200": _json_ok("what was purged", "Purged"),
+                        **_API_ERRORS,
+                        "503": _error(
+                            "the shared cache (Redis) is unreachable: nothing was purged "
+                            "(cache_unavailable)"
+                        ),
+                    },
+                },
             },
             "/v1/previews": {
                 "post": {
                     "operationId": "postPreviews",
                     "summary": "Cards of several URLs, in request order",
+                    "parameters": _LOCALE_PARAMS,
                     "requestBody": {
                         "required": True,
                         "content": {
@@ -304,6 +410,7 @@ def openapi_document(base_url: str, settings: Settings) -> dict[str, Any]:
                     "operationId": "postResponsePreviews",
                     "summary": "Cards of the first max_batch_urls links in a plugin's response, "
                     "in their order",
+                    "parameters": _LOCALE_PARAMS,
                     "requestBody": {
                         "required": True,
                         "content": {
@@ -332,6 +439,8 @@ def openapi_document(base_url: str, settings: Settings) -> dict[str, Any]:
                             "required": False,
                             "schema": {"type": "string", "enum": ["html", "markdown"]},
                         },
+                        *_EMBED_SIGNATURE_PARAMS,
+                        *_LOCALE_PARAMS,
                     ],
                     "responses": {
                         "200": {
@@ -342,6 +451,7 @@ def openapi_document(base_url: str, settings: Settings) -> dict[str, Any]:
                             },
                         },
                         **fetching,
+                        **_SIGNATURE_ERRORS,
                     },
                 }
             },
@@ -407,11 +517,14 @@ def openapi_document(base_url: str, settings: Settings) -> dict[str, Any]:
                             "required": False,
                             "schema": {"type": "integer", "minimum": 1},
                         },
+                        *_EMBED_SIGNATURE_PARAMS,
+                        *_LOCALE_PARAMS,
                     ],
                     "responses": {
                         "200": _json_ok("the oEmbed document", "OEmbed"),
                         "501": _error("format other than json (format_not_supported)"),
                         **fetching,
+                        **_SIGNATURE_ERRORS,
                     },
                 }
             },
@@ -509,14 +622,25 @@ def openapi_document(base_url: str, settings: Settings) -> dict[str, Any]:
                 "get": {
                     "operationId": "getPluginManifest",
                     "security": [],
-                    "responses": {"200": _plain("the manifest", "application/json", {})},
+                    "responses": {
+                        "200": _plain("the manifest", "application/json", {}),
+                        "400": _HOST_ERROR,
+                        "404": _error(
+                            "OGPREVIEW_PLUGIN_CONTACT_EMAIL or OGPREVIEW_PLUGIN_LEGAL_URL is "
+                            "not set (plugin_not_configured)"
+                        ),
+                    },
                 }
             },
+            **_plugin_paths(),
             "/openapi.json": {
                 "get": {
                     "operationId": "getOpenapi",
                     "security": [],
-                    "responses": {"200": _plain("this document", "application/json", {})},
+                    "responses": {
+                        "200": _plain("this document", "application/json", {}),
+                        "400": _HOST_ERROR,
+                    },
                 }
             },
             "/healthz": {
@@ -590,6 +714,28 @@ def openapi_document(base_url: str, settings: Settings) -> dict[str, Any]:
                         "title": {"type": "string"},
                         "author_name": {"type": "string"},
                         "provider_name": {"type": "string"},
+                    },
+                },
+                "Purged": {
+                    "type": "object",
+                    "required": ["url", "purged"],
+                    "properties": {
+                        "url": {"type": "string", "description": "the page, as keyed"},
+                        "purged": {
+                            "type": "integer",
+                            "minimum": 0,
+                            "description": "cache entries deleted (one per language kept)",
+                        },
+                    },
+                },
+                "EmbedLinks": {
+                    "type": "object",
+                    "required": ["url", "card", "oembed", "expires"],
+                    "properties": {
+                        "url": {"type": "string"},
+                        "card": {"type": "string", "description": "signed /v1/card link"},
+                        "oembed": {"type": "string", "description": "signed /oembed link"},
+                        "expires": {"type": "integer", "description": "Unix time"},
                     },
                 },
                 "CheckJob": _CHECK_JOB,

@@ -36,9 +36,11 @@ class BoundedFetcher(Fetcher):
         super().__init__(settings, resolver=resolver, slots=slots)
         self._on_outcome = on_outcome
 
-    async def fetch(self, url: str, *, purpose: FetchPurpose = "page") -> FetchResult:
+    async def fetch(
+        self, url: str, *, purpose: FetchPurpose = "page", accept_language: str | None = None
+    ) -> FetchResult:
         try:
-            result = await super().fetch(url, purpose=purpose)
+            result = await super().fetch(url, purpose=purpose, accept_language=accept_language)
         except PreviewError as error:
             if self._on_outcome is not None:
                 self._on_outcome(purpose, error.code)

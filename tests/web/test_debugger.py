@@ -194,4 +194,9 @@ def test_static_files_ship_in_the_wheel(tmp_path: Path) -> None:
     (wheel,) = tmp_path.glob("ogpreview-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
     assert {f"ogpreview/web/static/{p.name}" for p in STATIC.iterdir()} <= names
-    assert {p.name for p in STATIC.iterdir()} == {"debugger.html", "debugger.js", "debugger.css"}
+    assert {p.name for p in STATIC.iterdir()} == {
+        "debugger.html",
+        "debugger.js",
+        "debugger.css",
+        "logo.png",
+    }
