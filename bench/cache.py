@@ -26,7 +26,7 @@ import redis.asyncio as aioredis
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from ogpreview import MemoryCache, Previewer, RedisCache, Settings
-from ogpreview.cachekey import cache_key
+from ogpreview.urls import cache_key
 from tests.servers import site_server
 
 MAX_OVERHEAD = 0.30

@@ -33,7 +33,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from ogpreview import Previewer, RedisCache, Settings
-from ogpreview.cachekey import cache_key
+from ogpreview.urls import cache_key
 from tests.redis_topology import Cluster, SentinelSet, binaries, running
 from tests.servers import Site, site_server
 

@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable
 
 from ogpreview import links_in
-from ogpreview.cachekey import cache_key
+from ogpreview.urls import cache_key
 
 MIB = 1 << 20
 LIMIT_SECONDS = 1.0

@@ -23,7 +23,6 @@ from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from ogpreview.cache import Cache, Entry, MemoryCache
-from ogpreview.cachekey import cache_key, language_key, strip_tracking
 from ogpreview.card import Card
 from ogpreview.errors import (
     HTTPStatusError,
@@ -43,6 +42,7 @@ from ogpreview.locale import UserLocale, content_languages
 from ogpreview.settings import CacheSettings, Settings
 from ogpreview.tasks import OFFLOAD_SIZE, cancel_and_wait, offload
 from ogpreview.text import ascii_int
+from ogpreview.urls import cache_key, language_key, strip_tracking
 
 __all__ = ["PreviewResult", "PreviewStats", "Previewer"]
 

@@ -19,7 +19,7 @@ from ogpreview import (
     Previewer,
     Settings,
 )
-from ogpreview.cachekey import cache_key
+from ogpreview.urls import cache_key
 from tests.servers import FILE_LINKS, Site, silent_listener
 
 LOCAL = Settings(allow_networks=["127.0.0.0/8"], allowed_ports=None)

@@ -12,7 +12,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from ogpreview.cachekey import cache_key, strip_tracking
+from ogpreview.urls import cache_key, strip_tracking
 from tests.service import Server, serve
 from tests.web_origin import SiteOrigin
 

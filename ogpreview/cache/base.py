@@ -13,9 +13,9 @@ from typing import Any, Protocol
 
 import orjson
 
-from ogpreview.cachekey import VARIANT_SEPARATOR, page_of
 from ogpreview.card import Card
 from ogpreview.errors import PreviewError, error_from_code
+from ogpreview.urls import VARIANT_SEPARATOR, page_of
 
 __all__ = ["Cache", "Entry", "MemoryCache", "NullCache"]
 
@@ -127,7 +127,7 @@ class Cache(Protocol):
 
     async def purge(self, key: str) -> int:
         """Delete the entry of page ``key`` and every language variant of it (the keys
-        :func:`~ogpreview.cachekey.language_key` makes from it); how many were deleted."""
+        :func:`~ogpreview.urls.language_key` makes from it); how many were deleted."""
         ...
 
     async def acquire_lock(self, key: str, ttl: float) -> str | None:

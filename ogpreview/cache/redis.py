@@ -21,8 +21,8 @@ from redis.backoff import NoBackoff
 
 from ogpreview.cache import Entry
 from ogpreview.cache.redisclient import REDIS_ERRORS, Health, connect
-from ogpreview.cachekey import VARIANT_SEPARATOR, page_of
 from ogpreview.errors import CacheUnavailable
+from ogpreview.urls import VARIANT_SEPARATOR, page_of
 
 __all__ = ["REDIS_TIMEOUT", "RedisCache"]
 

@@ -31,7 +31,6 @@ from typing import Any, Literal, TypeVar, cast
 from urllib.parse import urlsplit
 
 from ogpreview.cache import NullCache
-from ogpreview.cachekey import normalize_url, plain_url_parts
 from ogpreview.card import Card
 from ogpreview.errors import HTTPStatusError, PreviewError
 from ogpreview.extraction.declared import rule_label
@@ -43,6 +42,7 @@ from ogpreview.previewer import Previewer
 from ogpreview.settings import Settings
 from ogpreview.tasks import cancel_and_wait
 from ogpreview.text import scrub_surrogates
+from ogpreview.urls import normalize_url, plain_url_parts
 
 __all__ = [
     "DEFAULT_CONCURRENCY",
@@ -272,7 +272,7 @@ def _label(source: str | None) -> str:
 
 def dedup_key(url: str) -> int:
     """What makes two links "the same link", checked once: equal keys. The key is that of
-    the normalised URL (:func:`~ogpreview.cachekey.normalize_url`: case of scheme and host,
+    the normalised URL (:func:`~ogpreview.urls.normalize_url`: case of scheme and host,
     default port, fragment and tracking parameters do not count; the stripped text when it
     does not parse). Both ``ogpreview check`` (:meth:`Checker.check_many`) and check jobs
     (:func:`ogpreview.check.jobs.base.dedupe_urls`) skip a URL whose key they have seen.

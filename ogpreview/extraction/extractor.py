@@ -11,7 +11,6 @@ import dataclasses
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from ogpreview.cachekey import plain_url_parts
 from ogpreview.card import Card
 from ogpreview.errors import InvalidURL
 from ogpreview.extraction.content import file_fields
@@ -19,7 +18,7 @@ from ogpreview.extraction.document import parse_page
 from ogpreview.extraction.rules import Context, first_value_and_source, foreign_og_url
 from ogpreview.extraction.rules.addresses import OG_URL
 from ogpreview.fetch.response import FetchResult, parse_content_type, served_type
-from ogpreview.urls import absolutize, is_plain_absolute
+from ogpreview.urls import absolutize, is_plain_absolute, plain_url_parts
 
 __all__ = ["FIELDS", "explain", "explain_page", "explain_result", "extract"]
 

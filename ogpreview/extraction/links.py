@@ -18,7 +18,7 @@ from typing import Any
 
 import orjson
 
-from ogpreview.cachekey import cache_key
+from ogpreview.urls import cache_key
 
 __all__ = ["MAX_LINKS", "links_in"]
 

@@ -15,7 +15,7 @@ import redis.asyncio as aioredis
 
 from ogpreview import Card, Previewer, RedisCache, Settings
 from ogpreview.cache import Entry
-from ogpreview.cachekey import cache_key
+from ogpreview.urls import cache_key
 from tests.conftest import IN_CI
 from tests.servers import Site
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 
 from ogpreview import Previewer, RedisCache, Settings
-from ogpreview.cachekey import cache_key
+from ogpreview.urls import cache_key
 from tests.redis_topology import Cluster, SentinelSet
 from tests.servers import Site
 from tests.service import until

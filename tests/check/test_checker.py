@@ -23,9 +23,9 @@ from ogpreview import (
     Settings,
 )
 from ogpreview.cache import Entry
-from ogpreview.cachekey import cache_key
 from ogpreview.check.checker import FINDINGS, Checker, CheckResult, Finding
 from ogpreview.fetch.resolver import StaticResolver
+from ogpreview.urls import cache_key
 from tests.conftest import ROOT
 from tests.servers import Origin, Site, origin_server, raw_listener
 

@@ -10,10 +10,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ogpreview import Card, Image, links_in
-from ogpreview.cachekey import cache_key, normalize_url
 from ogpreview.extraction.imagesize import image_size
 from ogpreview.extraction.links import _Scanner, _trim
 from ogpreview.extraction.oembed import endpoint_for, merge_oembed
+from ogpreview.urls import cache_key, normalize_url
 
 
 @pytest.mark.parametrize(

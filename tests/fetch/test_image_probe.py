@@ -13,9 +13,9 @@ from PIL import Image as PILImage
 
 from ogpreview import Fetcher, Image, MemoryCache, Previewer, Settings
 from ogpreview.cache import Entry
-from ogpreview.cachekey import cache_key
 from ogpreview.fetch.resolver import StaticResolver
 from ogpreview.previewer import PreviewResult
+from ogpreview.urls import cache_key
 from tests.image_host import IMAGES, page_for, pillow_image
 from tests.servers import Site, raw_listener, silent_listener
 

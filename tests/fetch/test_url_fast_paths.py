@@ -7,9 +7,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import ogpreview.cachekey as cachekey
 import ogpreview.check.checker as checker
 import ogpreview.extraction.extractor as extractor
+import ogpreview.urls as cachekey
 
 PIECES = [
     "http://", "https://", "HTTP://", "Example.COM", "example.com.", "a.b", ":80", ":443",
