@@ -84,7 +84,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _serve(settings: Settings, *, reuse_port: bool) -> int:
-    from ogpreview.extraction.document import preload_lenient_jsonld
+    from ogpreview.extraction.jsonld import preload_lenient_jsonld
     from ogpreview.web import create_app, serve_app
 
     preload_lenient_jsonld()  # a long-lived server pays for the import now, not mid-request

@@ -26,10 +26,10 @@ from functools import cache, cached_property
 from typing import Any
 
 import lxml.etree
-import orjson
 import re2
 
 from ogpreview.extraction.charset import REPLACEMENT, sniff_encoding
+from ogpreview.extraction.jsonld import read_jsonld
 from ogpreview.text import unescape_attribute
 
 __all__ = ["Page", "parse_page"]
@@ -104,25 +104,8 @@ _ATTR = re.compile(r"""([^\s"'=<>/]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))
 # three times as much, and a head holds dozens of stylesheet links.)
 _USEFUL_LINK_WORDS = (b"canonical", b"icon", b"image_src", b"oembed", b"itemprop")
 _LDJSON_TYPE = re.compile(rb"""(?<![\w-])type\s*=\s*["']?\s*application/ld\+json""", re.IGNORECASE)
-_CDATA = re.compile(r"<!\[CDATA\[|\]\]>")
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*>", re.IGNORECASE)
 _META_KEY_ATTRS = ("property", "name", "itemprop")
-
-
-@cache
-def _lenient_jsonld() -> Any:
-    """extruct's JSON-LD reader, for the blocks strict JSON refuses. Imported on first
-    use: importing extruct loads every syntax it knows (microformats, RDFa, html5lib),
-    over a third of a command's start-up, and nearly every page's JSON-LD is strict."""
-    from extruct.jsonld import JsonLdExtractor
-
-    return JsonLdExtractor()
-
-
-def preload_lenient_jsonld() -> None:
-    """Import the lenient JSON-LD reader now (a server does it before its first request,
-    so no request pays for the import)."""
-    _lenient_jsonld()
 
 
 def _html_parser() -> lxml.etree.HTMLParser:
@@ -356,30 +339,9 @@ class Page:
 
     @cached_property
     def jsonld(self) -> list[dict[str, Any]]:
-        """The page's JSON-LD objects (top-level and ``@graph`` members), in order.
-
-        Parsed through extruct (which tolerates comments and trailing commas); CDATA
-        wrappers are removed first; a block that still fails is skipped alone.
-        """
-        objects: list[dict[str, Any]] = []
-        for text in self.jsonld_texts:
-            text = _CDATA.sub("", text)
-            try:
-                # Well-formed JSON (nearly every block) skips extruct's lxml round trip.
-                data = orjson.loads(text)
-                items = data if isinstance(data, list) else [data]
-            except orjson.JSONDecodeError:
-                try:
-                    # (lxml refuses text with characters XML forbids: that block alone fails.)
-                    node = lxml.etree.Element("script", type="application/ld+json")
-                    node.text = text
-                    items = _lenient_jsonld().extract_items(node)
-                except Exception as exc:  # extruct raises whatever its JSON parsers raise
-                    log.debug("skipping malformed JSON-LD block: %s", exc)
-                    continue
-            for item in items:
-                objects.extend(_flatten_graph(item))
-        return objects
+        """The page's JSON-LD objects (top-level and ``@graph`` members), in order (see
+        :func:`~ogpreview.extraction.jsonld.read_jsonld`)."""
+        return read_jsonld(self.jsonld_texts)
 
     @cached_property
     def jsonld_ids(self) -> dict[str, dict[str, Any]]:
@@ -426,20 +388,6 @@ def _useful_link(attrs: bytes) -> bool:
         if word in low:
             return True
     return False
-
-
-def _flatten_graph(item: Any, depth: int = 0) -> Iterator[dict[str, Any]]:
-    if isinstance(item, list):
-        for sub in item:
-            yield from _flatten_graph(sub, depth)
-        return
-    if not isinstance(item, dict):
-        return
-    yield item
-    graph = item.get("@graph")
-    if depth < 2 and isinstance(graph, list):
-        for sub in graph:
-            yield from _flatten_graph(sub, depth + 1)
 
 
 @cache
