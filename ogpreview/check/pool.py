@@ -50,9 +50,9 @@ from ogpreview.check.checker import (
     CheckResult,
     error_result,
     failed_result,
-    host_of,
     previewer_for_checks,
 )
+from ogpreview.check.stream import host_of
 from ogpreview.errors import PreviewError
 from ogpreview.fetch.policy import MAX_URL_LENGTH, validate_url
 from ogpreview.settings import Settings

@@ -5,7 +5,8 @@ from __future__ import annotations
 import time
 from collections import Counter
 
-from ogpreview.check.checker import CheckResult, host_of
+from ogpreview.check.findings import CheckResult
+from ogpreview.check.stream import host_of
 
 __all__ = ["MAX_TRACKED_HOSTS", "SLOWEST_HOSTS", "TOP_FINDINGS", "Report"]
 

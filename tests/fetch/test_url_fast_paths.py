@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import ogpreview.cachekey as cachekey
-import ogpreview.check.checker as checker
+import ogpreview.check.stream as stream
 import ogpreview.extraction.extractor as extractor
 
 PIECES = [
@@ -30,7 +30,7 @@ def _outcome(fn: object, url: str) -> str:
 #: checker's host_of, and the page URL extract() files a card under.
 FAST_PATHS = {
     "normalize_url": (cachekey, cachekey.normalize_url),
-    "host_of": (checker, checker.host_of),
+    "host_of": (stream, stream.host_of),
     "page_url": (extractor, extractor._page_url),
 }
 
