@@ -9,10 +9,9 @@ Every other query pair is kept as written, for the same reason.
 from __future__ import annotations
 
 import hashlib
-import re
 from urllib.parse import unquote_plus, urlsplit, urlunsplit
 
-from ogpreview.urls import MAX_PORT
+from ogpreview.urls import plain_url_parts
 
 __all__ = [
     "TRACKING_PARAMS",
@@ -33,28 +32,6 @@ TRACKING_PARAMS = frozenset(
 )  # fmt: skip
 TRACKING_PREFIXES = ("utm_",)
 _DEFAULT_PORTS = {"http": 80, "https": 443}
-
-
-# scheme, host (no user info, IPv6 literal, "%" or port), optional port, optional path.
-# (urllib leaves a host's text after "%" in its case, and an empty host makes the path the
-# authority: both are the general path's to handle.)
-_PLAIN_URL = re.compile(r"(https?)://([^/?#@\[\]\\%:\s]+)(?::([0-9]*))?(/[^?#]*)?")
-
-
-def plain_url_parts(url: str) -> tuple[str, str, str, str] | None:
-    """``(scheme, host, port, path)`` of a plain ``http(s)://host[:port][/path]`` URL with
-    no query, fragment, user info or IPv6 literal, in printable ASCII ("" for a missing
-    port or path); None otherwise (the general path then parses it). Most links have this
-    shape, and urlsplit costs several times more."""
-    if not (url.isascii() and url.isprintable()):
-        return None
-    match = _PLAIN_URL.fullmatch(url)
-    if match is None:
-        return None
-    scheme, host, port, path = match.groups()
-    if not host.rstrip(".") or (port and int(port) > MAX_PORT):
-        return None
-    return scheme, host, port or "", path or ""
 
 
 def _is_tracking(pair: str) -> bool:

@@ -15,12 +15,11 @@ import email.utils
 import functools
 import logging
 import time
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Mapping
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Literal
-from urllib.parse import urlsplit
 
 from ogpreview.cache import Cache, Entry, MemoryCache
 from ogpreview.cachekey import cache_key, language_key, strip_tracking
@@ -41,7 +40,7 @@ from ogpreview.fetch.imageprobe import probe_image
 from ogpreview.fetch.response import FetchResult
 from ogpreview.locale import UserLocale, content_languages
 from ogpreview.settings import CacheSettings, Settings
-from ogpreview.tasks import OFFLOAD_SIZE, cancel_and_wait, offload
+from ogpreview.tasks import OFFLOAD_SIZE, HostLimiter, cancel_and_wait, offload
 from ogpreview.text import ascii_int
 
 __all__ = ["PreviewResult", "PreviewStats", "Previewer"]
@@ -596,13 +595,10 @@ class Previewer:
         """Like :meth:`preview_many`, with how each card was served (see :meth:`lookup`)."""
         language = self._language(locale)  # raises InvalidLocale, for the whole call
         limit = concurrency or self.settings.concurrency
-        per_host: defaultdict[str, asyncio.Semaphore] = defaultdict(
-            lambda: asyncio.Semaphore(self.settings.per_host_connections)
-        )
+        hosts = HostLimiter(self.settings.per_host_connections)
 
         async def one(url: str) -> tuple[str, PreviewResult | PreviewError]:
-            host = (urlsplit(url).hostname or "") if "://" in url else ""
-            async with per_host[host]:
+            async with hosts.hold(url):
                 try:
                     return url, await self.lookup(url, locale=language)
                 except PreviewError as error:

@@ -7,15 +7,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
-from collections import Counter, deque
+from collections import deque
 from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable, Iterator
 from typing import TypeVar
-from urllib.parse import urlsplit
 
-from ogpreview.cachekey import normalize_url, plain_url_parts
-from ogpreview.tasks import cancel_and_wait
+from ogpreview.cachekey import normalize_url
+from ogpreview.tasks import HostLimiter, cancel_and_wait
+from ogpreview.urls import host_key
 
-__all__ = ["DEFAULT_CONCURRENCY", "DEFAULT_PER_HOST", "check_stream", "dedup_key", "host_of"]
+__all__ = ["DEFAULT_CONCURRENCY", "DEFAULT_PER_HOST", "check_stream", "dedup_key"]
 
 #: Checks run at once by :meth:`Checker.check_many`, overall and per host (politeness).
 DEFAULT_CONCURRENCY = 32
@@ -41,23 +41,6 @@ def dedup_key(url: str) -> int:
         text = url.strip()
     digest = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8).digest()
     return int.from_bytes(digest, "big")
-
-
-def host_of(url: str) -> str:
-    """``host`` or ``host:port`` of a URL, lower-cased ('' when it has none)."""
-    url = url.strip()
-    plain = plain_url_parts(url)
-    if plain is not None:
-        _, plain_host, plain_port, _ = plain
-        plain_host = plain_host.lower().rstrip(".")
-        return f"{plain_host}:{int(plain_port)}" if plain_port else plain_host
-    try:
-        parts = urlsplit(url)
-        host = (parts.hostname or "").rstrip(".")
-        port = parts.port
-    except ValueError:
-        return ""
-    return f"{host}:{port}" if port is not None else host
 
 
 async def check_stream(
@@ -93,7 +76,7 @@ async def check_stream(
     seen: set[int] = set()
     waiting: dict[str, deque[_Url]] = {}
     held = 0
-    active: Counter[str] = Counter()
+    hosts = HostLimiter(per_host)
     tasks: dict[asyncio.Future[_Result], str] = {}
     # Finished checks are queued by their done callbacks: asyncio.wait() would walk every
     # running check (hundreds) each time one finishes.
@@ -106,7 +89,6 @@ async def check_stream(
         wake.set()
 
     def start(url: _Url, host: str) -> None:
-        active[host] += 1
         task = asyncio.ensure_future(check(url))
         task.add_done_callback(on_done)
         tasks[task] = host
@@ -133,8 +115,8 @@ async def check_stream(
                         on_duplicate(url)
                     continue
                 seen.add(key)
-                host = host_of(url)
-                if active[host] < per_host:
+                host = host_key(url)
+                if hosts.try_acquire(host):
                     start(url, host)
                 else:
                     waiting.setdefault(host, deque()).append(url)
@@ -148,15 +130,14 @@ async def check_stream(
             finished.clear()
             for task in done:
                 host = tasks.pop(task)
-                active[host] -= 1
+                hosts.release(host)
                 queue = waiting.get(host)
-                if queue:
+                # Nobody else waits on the limiter: the slot just freed is this queue's.
+                if queue and hosts.try_acquire(host):
                     held -= 1
                     start(queue.popleft(), host)
                     if not queue:
                         del waiting[host]
-                elif active[host] == 0:
-                    del active[host]
             for task in done:
                 yield task.result()
     finally:

@@ -6,7 +6,7 @@ import time
 from collections import Counter
 
 from ogpreview.check.findings import CheckResult
-from ogpreview.check.stream import host_of
+from ogpreview.urls import host_key
 
 __all__ = ["MAX_TRACKED_HOSTS", "SLOWEST_HOSTS", "TOP_FINDINGS", "Report"]
 
@@ -47,7 +47,7 @@ class Report:
         self.hidden += hidden
         for finding in result.findings:
             self.findings[(finding.code, finding.severity)] += 1
-        host = host_of(result.url) or "(no host)"
+        host = host_key(result.url) or "(no host)"
         stats = self.hosts.get(host)
         if stats is None:
             if len(self.hosts) >= MAX_TRACKED_HOSTS:
