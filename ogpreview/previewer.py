@@ -37,6 +37,7 @@ from ogpreview.extraction.oembed import endpoint_for, merge_oembed, parse_oembed
 from ogpreview.fetch.cardguard import drop_refused, note_dropped
 from ogpreview.fetch.fetcher import Fetcher
 from ogpreview.fetch.imageprobe import probe_image
+from ogpreview.fetch.policy import URL_MEMO_SIZE
 from ogpreview.fetch.response import FetchResult
 from ogpreview.locale import UserLocale, content_languages
 from ogpreview.settings import CacheSettings, Settings
@@ -55,8 +56,6 @@ LOCK_GRACE = 5.0
 #: A fetch lock's lease: the holder renews it every third of this while it fetches, so if
 #: the holder's process dies, another instance takes the URL over within one lease.
 LOCK_LEASE = 3.0
-#: URL strings whose check and cache key are remembered.
-URL_MEMO_SIZE = 4096
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,7 +23,9 @@ __all__ = [
     "site_of",
 ]
 
-#: Longer URLs are not previewable links; they are junk or attacks.
+#: Longer URLs are not previewable links; they are junk or attacks: refused outright by the
+#: fetch policy and never read from a page. (``Settings.max_url_length``, the service's own
+#: limit on the URLs it is asked for, is lower.)
 MAX_URL_LENGTH = 4096
 MAX_PORT = 65535
 

@@ -40,7 +40,7 @@ from ogpreview.errors import (
 )
 from ogpreview.fetch.connect import GuardedResolver, Refused, guarded_socket, open_session, peer_ip
 from ogpreview.fetch.guard import AddressPolicy, parse_ip_literal
-from ogpreview.fetch.policy import validate_url
+from ogpreview.fetch.policy import URL_MEMO_SIZE, validate_url
 from ogpreview.fetch.resolver import Resolver, SystemResolver
 from ogpreview.fetch.response import HTML_TYPES, FetchResult, parse_content_type
 from ogpreview.fetch.slots import UpstreamSlots
@@ -59,8 +59,6 @@ HTML_BODY_BUDGET = 128 * 1024
 #: Largest oEmbed JSON document read.
 MAX_OEMBED_BYTES = 1024 * 1024
 READ_CHUNK = 64 * 1024
-#: URL strings whose policy check is remembered.
-URL_MEMO_SIZE = 4096
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 JSON_TYPES = frozenset({"application/json", "application/json+oembed", "text/json"})
 

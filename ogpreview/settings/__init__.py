@@ -130,6 +130,8 @@ class Settings:
     image_url_ttl: float = 24 * 3600.0
     #: Bearer tokens accepted on /v1; empty: no authentication.
     api_keys: tuple[str, ...] = ()
+    #: The longest `url` the API takes (414 `url_too_long`); at most the library's own hard
+    #: cap, :data:`ogpreview.urls.MAX_URL_LENGTH`, which refuses longer ones in any case.
     max_url_length: int = 2048
     max_batch_urls: int = 50
     max_request_bytes: int = 1 * MIB
