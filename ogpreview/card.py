@@ -6,7 +6,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["TEXT_FIELDS", "Card", "Image"]
+__all__ = ["MAX_IMAGE_SIDE", "TEXT_FIELDS", "Card", "Image"]
+
+#: The largest image side (pixels) believed, whoever states it (an image header, a page's
+#: markup, an oEmbed answer); anything bigger is a corrupt or hostile value.
+MAX_IMAGE_SIDE = 100_000
 
 #: The card's fields that hold text (or a URL as text), besides ``url`` and ``image``.
 TEXT_FIELDS = (

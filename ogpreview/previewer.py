@@ -15,12 +15,11 @@ import email.utils
 import functools
 import logging
 import time
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Mapping
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Literal
-from urllib.parse import urlsplit
 
 from ogpreview.cache import Cache, Entry, MemoryCache
 from ogpreview.card import Card
@@ -37,10 +36,11 @@ from ogpreview.extraction.oembed import endpoint_for, merge_oembed, parse_oembed
 from ogpreview.fetch.cardguard import drop_refused, note_dropped
 from ogpreview.fetch.fetcher import Fetcher
 from ogpreview.fetch.imageprobe import probe_image
+from ogpreview.fetch.policy import URL_MEMO_SIZE
 from ogpreview.fetch.response import FetchResult
 from ogpreview.locale import UserLocale, content_languages
 from ogpreview.settings import CacheSettings, Settings
-from ogpreview.tasks import OFFLOAD_SIZE, cancel_and_wait, offload
+from ogpreview.tasks import OFFLOAD_SIZE, HostLimiter, cancel_and_wait, offload
 from ogpreview.text import ascii_int
 from ogpreview.urls import cache_key, language_key, strip_tracking
 
@@ -56,8 +56,6 @@ LOCK_GRACE = 5.0
 #: A fetch lock's lease: the holder renews it every third of this while it fetches, so if
 #: the holder's process dies, another instance takes the URL over within one lease.
 LOCK_LEASE = 3.0
-#: URL strings whose check and cache key are remembered.
-URL_MEMO_SIZE = 4096
 
 
 @dataclass(frozen=True, slots=True)
@@ -596,13 +594,10 @@ class Previewer:
         """Like :meth:`preview_many`, with how each card was served (see :meth:`lookup`)."""
         language = self._language(locale)  # raises InvalidLocale, for the whole call
         limit = concurrency or self.settings.concurrency
-        per_host: defaultdict[str, asyncio.Semaphore] = defaultdict(
-            lambda: asyncio.Semaphore(self.settings.per_host_connections)
-        )
+        hosts = HostLimiter(self.settings.per_host_connections)
 
         async def one(url: str) -> tuple[str, PreviewResult | PreviewError]:
-            host = (urlsplit(url).hostname or "") if "://" in url else ""
-            async with per_host[host]:
+            async with hosts.hold(url):
                 try:
                     return url, await self.lookup(url, locale=language)
                 except PreviewError as error:

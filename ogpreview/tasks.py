@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterable
+import contextlib
+from collections import deque
+from collections.abc import AsyncIterator, Callable, Iterable
 from typing import Any, ParamSpec, TypeVar
 
-__all__ = ["OFFLOAD_SIZE", "cancel_and_wait", "offload"]
+from ogpreview.urls import host_key
+
+__all__ = ["OFFLOAD_SIZE", "HostLimiter", "cancel_and_wait", "offload"]
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -33,3 +37,91 @@ async def offload(size: int, func: Callable[P, T], /, *args: P.args, **kwargs: P
     if size < OFFLOAD_SIZE:
         return func(*args, **kwargs)
     return await asyncio.to_thread(func, *args, **kwargs)
+
+
+class _Slot:
+    __slots__ = ("held", "waiters")
+
+    def __init__(self) -> None:
+        self.held = 0
+        self.waiters: deque[asyncio.Future[None]] = deque()
+
+
+class HostLimiter:
+    """At most ``per_host`` holders at once per host, served first come, first served.
+
+    A host is keyed by :func:`ogpreview.urls.host_key` (``host`` or ``host:port``); its
+    slot is forgotten as soon as nobody holds or waits on it, so memory follows the hosts
+    in flight, not every host ever seen (runs over millions of URLs, long-lived services).
+    :meth:`hold` waits for a slot; :meth:`try_acquire` takes one only if it is free now
+    (schedulers that keep their own queue), and :meth:`release` gives it back.
+    """
+
+    def __init__(self, per_host: int) -> None:
+        if per_host < 1:
+            raise ValueError("per_host must be at least 1")
+        self.per_host = per_host
+        self._slots: dict[str, _Slot] = {}
+
+    def __len__(self) -> int:
+        """How many hosts are held or waited on now."""
+        return len(self._slots)
+
+    def in_use(self, host: str) -> int:
+        """How many holders ``host`` has now."""
+        slot = self._slots.get(host)
+        return 0 if slot is None else slot.held
+
+    def try_acquire(self, host: str) -> bool:
+        """Take a slot of ``host`` if one is free and nobody waits for it; True if taken."""
+        slot = self._slots.get(host)
+        if slot is None:
+            slot = self._slots[host] = _Slot()
+        if slot.held < self.per_host and not slot.waiters:
+            slot.held += 1
+            return True
+        if not slot.held:
+            del self._slots[host]
+        return False
+
+    async def acquire(self, host: str) -> None:
+        """Wait for a slot of ``host`` and take it."""
+        if self.try_acquire(host):
+            return
+        slot = self._slots[host]
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        slot.waiters.append(waiter)
+        try:
+            await waiter
+        except asyncio.CancelledError:
+            if waiter.done() and not waiter.cancelled():
+                self.release(host)  # handed a slot just as it was cancelled: pass it on
+            else:
+                with contextlib.suppress(ValueError):
+                    slot.waiters.remove(waiter)
+                if not slot.held and not slot.waiters:
+                    self._slots.pop(host, None)
+            raise
+
+    def release(self, host: str) -> None:
+        """Give a slot of ``host`` back: to its first waiter, else free (and the host
+        forgotten when that was its last holder)."""
+        slot = self._slots[host]
+        while slot.waiters:
+            waiter = slot.waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(None)  # the slot passes on: ``held`` is unchanged
+                return
+        slot.held -= 1
+        if not slot.held:
+            del self._slots[host]
+
+    @contextlib.asynccontextmanager
+    async def hold(self, url: str) -> AsyncIterator[None]:
+        """Hold a slot of ``url``'s host (:func:`~ogpreview.urls.host_key`) for the block."""
+        host = host_key(url)
+        await self.acquire(host)
+        try:
+            yield
+        finally:
+            self.release(host)

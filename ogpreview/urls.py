@@ -27,6 +27,7 @@ __all__ = [
     "TRACKING_PREFIXES",
     "absolutize",
     "cache_key",
+    "host_key",
     "host_of",
     "is_plain_absolute",
     "language_key",
@@ -38,7 +39,9 @@ __all__ = [
     "strip_tracking",
 ]
 
-#: Longer URLs are not previewable links; they are junk or attacks.
+#: Longer URLs are not previewable links; they are junk or attacks: refused outright by the
+#: fetch policy and never read from a page. (``Settings.max_url_length``, the service's own
+#: limit on the URLs it is asked for, is lower.)
 MAX_URL_LENGTH = 4096
 MAX_PORT = 65535
 
@@ -108,6 +111,47 @@ def absolutize(base: str, href: str | None) -> str | None:
     return url.replace(" ", "%20")
 
 
+# scheme, host (no user info, IPv6 literal, "%" or port), optional port, optional path.
+# (urllib leaves a host's text after "%" in its case, and an empty host makes the path the
+# authority: both are the general path's to handle.)
+_PLAIN_URL = re.compile(r"(https?)://([^/?#@\[\]\\%:\s]+)(?::([0-9]*))?(/[^?#]*)?")
+
+
+def plain_url_parts(url: str) -> tuple[str, str, str, str] | None:
+    """``(scheme, host, port, path)`` of a plain ``http(s)://host[:port][/path]`` URL with
+    no query, fragment, user info or IPv6 literal, in printable ASCII ("" for a missing
+    port or path); None otherwise (the general path then parses it). Most links have this
+    shape, and urlsplit costs several times more."""
+    if not (url.isascii() and url.isprintable()):
+        return None
+    match = _PLAIN_URL.fullmatch(url)
+    if match is None:
+        return None
+    scheme, host, port, path = match.groups()
+    if not host.rstrip(".") or (port and int(port) > MAX_PORT):
+        return None
+    return scheme, host, port or "", path or ""
+
+
+def host_key(url: str) -> str:
+    """``host`` or ``host:port`` of a URL, lower-cased ('' when it has none): the host
+    that politeness limits count per (:class:`~ogpreview.tasks.HostLimiter`) and reports
+    group by."""
+    url = url.strip()
+    plain = plain_url_parts(url)
+    if plain is not None:
+        _, plain_host, plain_port, _ = plain
+        plain_host = plain_host.lower().rstrip(".")
+        return f"{plain_host}:{int(plain_port)}" if plain_port else plain_host
+    try:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").rstrip(".")
+        port = parts.port
+    except ValueError:
+        return ""
+    return f"{host}:{port}" if port is not None else host
+
+
 def host_of(url: str) -> str:
     """The URL's host, lower-cased, without a leading ``www.``."""
     try:
@@ -168,28 +212,6 @@ TRACKING_PARAMS = frozenset(
 )  # fmt: skip
 TRACKING_PREFIXES = ("utm_",)
 _DEFAULT_PORTS = {"http": 80, "https": 443}
-
-
-# scheme, host (no user info, IPv6 literal, "%" or port), optional port, optional path.
-# (urllib leaves a host's text after "%" in its case, and an empty host makes the path the
-# authority: both are the general path's to handle.)
-_PLAIN_URL = re.compile(r"(https?)://([^/?#@\[\]\\%:\s]+)(?::([0-9]*))?(/[^?#]*)?")
-
-
-def plain_url_parts(url: str) -> tuple[str, str, str, str] | None:
-    """``(scheme, host, port, path)`` of a plain ``http(s)://host[:port][/path]`` URL with
-    no query, fragment, user info or IPv6 literal, in printable ASCII ("" for a missing
-    port or path); None otherwise (the general path then parses it). Most links have this
-    shape, and urlsplit costs several times more."""
-    if not (url.isascii() and url.isprintable()):
-        return None
-    match = _PLAIN_URL.fullmatch(url)
-    if match is None:
-        return None
-    scheme, host, port, path = match.groups()
-    if not host.rstrip(".") or (port and int(port) > MAX_PORT):
-        return None
-    return scheme, host, port or "", path or ""
 
 
 def _is_tracking(pair: str) -> bool:

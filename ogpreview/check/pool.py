@@ -50,7 +50,6 @@ from ogpreview.check.checker import (
     CheckResult,
     error_result,
     failed_result,
-    host_of,
     previewer_for_checks,
 )
 from ogpreview.errors import PreviewError
@@ -58,6 +57,7 @@ from ogpreview.fetch.policy import MAX_URL_LENGTH, validate_url
 from ogpreview.settings import Settings
 from ogpreview.tasks import cancel_and_wait
 from ogpreview.text import scrub_surrogates
+from ogpreview.urls import host_key
 
 __all__ = [
     "CheckPool",
@@ -261,7 +261,7 @@ class CheckPool:
             except PreviewError as error:
                 future.set_result(error_result(url, error, started=started))
                 return future
-        host = host_of(url)
+        host = host_key(url)
         worker = self._worker_for(host)
         if worker is None:
             future.set_result(failed_result(url, _NO_WORKER, started=started))

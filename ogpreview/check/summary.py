@@ -5,7 +5,8 @@ from __future__ import annotations
 import time
 from collections import Counter
 
-from ogpreview.check.checker import CheckResult, host_of
+from ogpreview.check.findings import CheckResult
+from ogpreview.urls import host_key
 
 __all__ = ["MAX_TRACKED_HOSTS", "SLOWEST_HOSTS", "TOP_FINDINGS", "Report"]
 
@@ -46,7 +47,7 @@ class Report:
         self.hidden += hidden
         for finding in result.findings:
             self.findings[(finding.code, finding.severity)] += 1
-        host = host_of(result.url) or "(no host)"
+        host = host_key(result.url) or "(no host)"
         stats = self.hosts.get(host)
         if stats is None:
             if len(self.hosts) >= MAX_TRACKED_HOSTS:

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 
 import imagesize
 
+from ogpreview.card import MAX_IMAGE_SIDE
+
 __all__ = [
     "BROWSER_FORMATS",
     "ImageReading",
@@ -28,8 +30,6 @@ __all__ = [
     "read_image",
 ]
 
-#: Largest side believed; anything bigger is a corrupt or hostile header.
-MAX_SIDE = 100_000
 #: The formats a browser shows in ``<img>`` (HEIC, TIFF and JPEG XL in Safari).
 BROWSER_FORMATS = frozenset(
     {"png", "gif", "jpeg", "webp", "avif", "heic", "svg", "ico", "bmp", "tiff", "jxl"}
@@ -57,7 +57,7 @@ class ImageReading:
 
 def _valid(width: float, height: float) -> Size | None:
     w, h = round(width), round(height)
-    return (w, h) if 0 < w <= MAX_SIDE and 0 < h <= MAX_SIDE else None
+    return (w, h) if 0 < w <= MAX_IMAGE_SIDE and 0 < h <= MAX_IMAGE_SIDE else None
 
 
 # --- formats -----------------------------------------------------------------------------

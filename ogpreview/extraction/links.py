@@ -18,7 +18,7 @@ from typing import Any
 
 import orjson
 
-from ogpreview.urls import cache_key
+from ogpreview.urls import MAX_URL_LENGTH, cache_key
 
 __all__ = ["MAX_LINKS", "links_in"]
 
@@ -26,14 +26,14 @@ __all__ = ["MAX_LINKS", "links_in"]
 MAX_LINKS = 1000
 #: JSON nesting deeper than this is not walked.
 MAX_DEPTH = 64
-#: Longest Markdown link text (``[text](url)``) and longest bare link read.
+#: Longest Markdown link text (``[text](url)``) read; a bare link is read up to the
+#: longest URL there is (:data:`~ogpreview.urls.MAX_URL_LENGTH`).
 MAX_LABEL = 500
-MAX_BARE = 4096
 
 # An autolink ``<url>`` or a bare link (possessive: a failed attempt never backtracks).
 _URL = re.compile(
     r"<(?P<auto>https?://[^\s<>]++)>"
-    rf"|(?P<bare>https?://[^\s<>\"'`{{}}|\\^\[\]]{{1,{MAX_BARE}}}+)",
+    rf"|(?P<bare>https?://[^\s<>\"'`{{}}|\\^\[\]]{{1,{MAX_URL_LENGTH}}}+)",
     re.IGNORECASE,
 )
 # The last "[" before a "](" with no "[", "]" or newline between, and a scheme after it:

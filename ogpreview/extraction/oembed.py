@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 
 import orjson
 
-from ogpreview.card import Card, Image
+from ogpreview.card import MAX_IMAGE_SIDE, Card, Image
 from ogpreview.text import ascii_int, clean_text
 from ogpreview.urls import absolutize
 
@@ -62,10 +62,10 @@ def _text(data: dict[str, Any], key: str) -> str | None:
 def _size(value: Any) -> int | None:
     if isinstance(value, bool):
         return None
-    if isinstance(value, int | float) and 0 < value <= 100_000:
+    if isinstance(value, int | float) and 0 < value <= MAX_IMAGE_SIDE:
         return int(value)
     number = ascii_int(value) if isinstance(value, str) else None
-    return number if number is not None and 0 < number <= 100_000 else None
+    return number if number is not None and 0 < number <= MAX_IMAGE_SIDE else None
 
 
 def merge_oembed(card: Card, data: dict[str, Any], endpoint: str) -> Card:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import ipaddress
 import logging
 import re
 import socket
@@ -26,10 +25,8 @@ from typing import Literal
 import aiohttp
 import yarl
 from aiohappyeyeballs import AddrInfoType
-from aiohttp.abc import AbstractResolver, ResolveResult
 
 from ogpreview.errors import (
-    BlockedAddress,
     BlockedURL,
     ConnectError,
     DNSError,
@@ -41,8 +38,9 @@ from ogpreview.errors import (
     TooManyRedirects,
     UnsupportedContent,
 )
+from ogpreview.fetch.connect import GuardedResolver, Refused, guarded_socket, open_session, peer_ip
 from ogpreview.fetch.guard import AddressPolicy, parse_ip_literal
-from ogpreview.fetch.policy import validate_url
+from ogpreview.fetch.policy import URL_MEMO_SIZE, validate_url
 from ogpreview.fetch.resolver import Resolver, SystemResolver
 from ogpreview.fetch.response import HTML_TYPES, FetchResult, parse_content_type
 from ogpreview.fetch.slots import UpstreamSlots
@@ -61,8 +59,6 @@ HTML_BODY_BUDGET = 128 * 1024
 #: Largest oEmbed JSON document read.
 MAX_OEMBED_BYTES = 1024 * 1024
 READ_CHUNK = 64 * 1024
-#: URL strings whose policy check is remembered.
-URL_MEMO_SIZE = 4096
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 JSON_TYPES = frozenset({"application/json", "application/json+oembed", "text/json"})
 
@@ -77,63 +73,6 @@ _ACCEPT: Mapping[str, str] = {
 _HEAD_END = re.compile(rb"<(?:/[hH][eE][aA][dD]|[bB][oO][dD][yY])")
 
 
-class _Refused(OSError):
-    """Raised inside aiohttp's connector (which only passes OSError through) to carry
-    a policy refusal out to :meth:`Fetcher.fetch`."""
-
-    def __init__(self, error: PreviewError) -> None:
-        super().__init__(error.message)
-        self.error = error
-
-
-class _GuardedResolver(AbstractResolver):
-    """aiohttp resolver that returns only checked addresses: the ones then dialled."""
-
-    def __init__(
-        self, resolver: Resolver, policy: AddressPolicy, timeout: float | None = None
-    ) -> None:
-        self._resolver = resolver
-        self.policy = policy
-        self._timeout = timeout
-
-    async def resolve(
-        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
-    ) -> list[ResolveResult]:
-        try:
-            # The connect timeout bounds resolving here, not aiohttp's "connect" timeout:
-            # that one also counts the wait for a pooled connection (see __aenter__).
-            async with asyncio.timeout(self._timeout):
-                ips = await self._resolver.resolve(host, port)
-        except TimeoutError as exc:
-            raise _Refused(
-                FetchTimeout(f"resolving {host} took longer than {self._timeout} s")
-            ) from exc
-        results: list[ResolveResult] = []
-        for text in ips:
-            try:
-                ip = ipaddress.ip_address(text.split("%", 1)[0])
-            except ValueError as exc:
-                raise _Refused(DNSError(f"{host} resolved to a non-address {text!r}")) from exc
-            # One refused answer refuses the name: a mix of public and private answers is
-            # how DNS rebinding slips a private address in.
-            if self.policy.blocks(ip):
-                raise _Refused(BlockedAddress(f"{host} resolves to a refused address {ip}"))
-            results.append(
-                {
-                    "hostname": host,
-                    "host": str(ip),
-                    "port": port,
-                    "family": socket.AF_INET6 if ip.version == 6 else socket.AF_INET,
-                    "proto": 0,
-                    "flags": socket.AI_NUMERICHOST,
-                }
-            )
-        return results
-
-    async def close(self) -> None:
-        return None
-
-
 @dataclass(slots=True)
 class _Clock:
     """A fetch's time: its deadline (stopped while it waits for a slot) and that wait."""
@@ -145,18 +84,6 @@ class _Clock:
     def elapsed(self) -> float:
         """Seconds of the fetch itself since it began, the waits for slots left out."""
         return time.perf_counter() - self.start - self.queued
-
-
-def _peer_ip(response: aiohttp.ClientResponse) -> str | None:
-    """The address the response came from, for reports. A small body may already have
-    handed its connection back to the pool, so the protocol is asked as a fallback."""
-    conn = response.connection
-    transport = conn.transport if conn is not None else None
-    if transport is None:
-        protocol = getattr(response, "_protocol", None)
-        transport = getattr(protocol, "transport", None)
-    peer = transport.get_extra_info("peername") if transport is not None else None
-    return str(peer[0]) if peer else None
 
 
 class Fetcher:
@@ -185,7 +112,7 @@ class Fetcher:
         self._resolver: Resolver = resolver if resolver is not None else SystemResolver()
         #: The address policy of ``settings``, parsed once.
         self.policy = AddressPolicy.of(self.settings.allow_networks, self.settings.block_networks)
-        self._guarded = _GuardedResolver(self._resolver, self.policy, s.connect_timeout)
+        self._guarded = GuardedResolver(self._resolver, self.policy, s.connect_timeout)
         self._session: aiohttp.ClientSession | None = None
         # A URL string's check is pure; the same links come back again and again (and a
         # previewer checks a URL before it fetches it: the fetch then finds it here).
@@ -215,7 +142,7 @@ class Fetcher:
         try:
             async with asyncio.timeout(self.settings.connect_timeout):
                 await self._guarded.resolve(host, checked.port or 0)
-        except _Refused as exc:
+        except Refused as exc:
             exc.error.url = url
             raise exc.error from exc
         except TimeoutError as exc:
@@ -224,34 +151,8 @@ class Fetcher:
             raise DNSError(f"{host} did not resolve", url=url) from exc
 
     async def __aenter__(self) -> Fetcher:
-        s = self.settings
-        connector = aiohttp.TCPConnector(
-            resolver=self._guarded,
-            socket_factory=self._socket_for,
-            use_dns_cache=False,  # every new connection is resolved, and so checked, again
-            # The slots keep to these; the connector's own limits are the backstop.
-            limit=self.slots.total,
-            limit_per_host=self.slots.per_host,
-            enable_cleanup_closed=True,
-        )
-        self._session = aiohttp.ClientSession(
-            connector=connector,
-            cookie_jar=aiohttp.DummyCookieJar(),
-            trust_env=False,  # an environment proxy must not switch the checks off
-            auto_decompress=True,
-            # Not aiohttp's "connect" timeout: it counts the wait for a free pooled
-            # connection, our own queueing, against the site (the slots time that wait).
-            timeout=aiohttp.ClientTimeout(total=None, connect=None, sock_connect=s.connect_timeout),
-            max_line_size=s.max_header_bytes,
-            max_field_size=s.max_header_bytes,
-            max_headers=s.max_headers,
-            headers={
-                "User-Agent": s.user_agent,
-                "Accept-Language": s.accept_language,
-                "Accept-Encoding": "gzip, deflate, br",
-                # Pages are most fetches; other purposes override it per request.
-                "Accept": _ACCEPT["page"],
-            },
+        self._session = open_session(
+            self.settings, self.slots, self._guarded, self._socket_for, _ACCEPT["page"]
         )
         return self
 
@@ -269,13 +170,7 @@ class Fetcher:
             self._session = None
 
     def _socket_for(self, addr_info: AddrInfoType) -> socket.socket:
-        """Every socket is made here, for the very address it will dial (IP literals
-        included, which bypass the resolver): the last check before connect()."""
-        family, type_, proto, _, sockaddr = addr_info
-        ip = ipaddress.ip_address(str(sockaddr[0]).split("%", 1)[0])
-        if self.policy.blocks(ip):
-            raise _Refused(BlockedAddress(f"refused to connect to {ip}"))
-        return socket.socket(family=family, type=type_, proto=proto)
+        return guarded_socket(self.policy, addr_info)
 
     async def fetch(
         self, url: str, *, purpose: FetchPurpose = "page", accept_language: str | None = None
@@ -321,7 +216,7 @@ class Fetcher:
                 response = await self._request(current, purpose, accept_language)
                 try:
                     ttfb = clock.elapsed()
-                    peer = _peer_ip(response)
+                    peer = peer_ip(response)
                     if response.status in REDIRECT_STATUSES:
                         target = self._redirect_target(response, current)
                         redirects.append(str(current))
@@ -366,12 +261,12 @@ class Fetcher:
         try:
             return await self._session.get(url, allow_redirects=False, headers=headers or None)
         except aiohttp.ClientConnectorDNSError as exc:
-            if isinstance(exc.os_error, _Refused):
+            if isinstance(exc.os_error, Refused):
                 exc.os_error.error.url = str(url)
                 raise exc.os_error.error from exc
             raise DNSError(f"{url.host} did not resolve", url=str(url)) from exc
         except aiohttp.ClientConnectorError as exc:
-            if isinstance(exc.os_error, _Refused):
+            if isinstance(exc.os_error, Refused):
                 exc.os_error.error.url = str(url)
                 raise exc.os_error.error from exc
             raise ConnectError(f"could not connect to {url.host}: {exc.strerror}") from exc

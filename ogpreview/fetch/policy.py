@@ -10,11 +10,13 @@ import yarl
 from ogpreview.errors import BlockedAddress, BlockedURL, InvalidURL
 from ogpreview.fetch.guard import AddressPolicy, parse_ip_literal
 from ogpreview.settings import FetchPolicy
+from ogpreview.urls import MAX_URL_LENGTH
 
-__all__ = ["MAX_URL_LENGTH", "SPECIAL_USE_SUFFIXES", "validate_url"]
+__all__ = ["MAX_URL_LENGTH", "SPECIAL_USE_SUFFIXES", "URL_MEMO_SIZE", "validate_url"]
 
-#: Longer URLs are refused outright.
-MAX_URL_LENGTH = 4096
+#: URL strings whose check a caller remembers (the fetcher its policy check, the previewer
+#: its check and cache key): the same links come back again and again.
+URL_MEMO_SIZE = 4096
 #: Names that only ever mean a local or private host (RFC 6761, RFC 8375, common intranet
 #: suffixes). Refused unless the operator opened private networks with ``allow_networks``.
 SPECIAL_USE_SUFFIXES = (

@@ -9,7 +9,7 @@ from collections.abc import Callable
 import pytest
 
 from ogpreview import BlockedAddress, BlockedURL, Fetcher, PreviewError, Settings
-from ogpreview.fetch.fetcher import _GuardedResolver
+from ogpreview.fetch.connect import GuardedResolver
 from ogpreview.fetch.guard import AddressPolicy
 from ogpreview.fetch.resolver import StaticResolver
 from tests.servers import origin_server, raw_listener
@@ -179,7 +179,7 @@ async def test_connect_time_resolver_decides_on_every_answer(
 ) -> None:
     """The connector's resolver passes public answers (without dialling them here) and
     refuses a name if any answer is refused."""
-    guard = _GuardedResolver(StaticResolver({"name.test": answers}), AddressPolicy())
+    guard = GuardedResolver(StaticResolver({"name.test": answers}), AddressPolicy())
     outcome: Callable[[], object]
     try:
         results = await guard.resolve("name.test", 443)

@@ -1,4 +1,4 @@
-"""The fast paths for plain URLs (normalize_url, host_of, extract's page URL) agree with
+"""The fast paths for plain URLs (normalize_url, host_key, extract's page URL) agree with
 the general (urllib) path on every shape."""
 
 from __future__ import annotations
@@ -7,9 +7,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import ogpreview.check.checker as checker
 import ogpreview.extraction.extractor as extractor
 import ogpreview.urls as cachekey
+import ogpreview.urls as urls
 
 PIECES = [
     "http://", "https://", "HTTP://", "Example.COM", "example.com.", "a.b", ":80", ":443",
@@ -27,10 +27,10 @@ def _outcome(fn: object, url: str) -> str:
 
 
 #: (module whose plain_url_parts the function calls, the function): normalize_url, the
-#: checker's host_of, and the page URL extract() files a card under.
+#: per-host limits' host_key, and the page URL extract() files a card under.
 FAST_PATHS = {
     "normalize_url": (cachekey, cachekey.normalize_url),
-    "host_of": (checker, checker.host_of),
+    "host_key": (urls, urls.host_key),
     "page_url": (extractor, extractor._page_url),
 }
 

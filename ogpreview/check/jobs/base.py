@@ -5,15 +5,11 @@ always yields a result, per-host slots).
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 import secrets
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
-from urllib.parse import urlsplit
 
 from ogpreview.check.checker import Checker, CheckResult, Finding, dedup_key
 
@@ -125,13 +121,6 @@ def valid_job_id(job_id: str) -> bool:
     )
 
 
-def _host(url: str) -> str:
-    try:
-        return (urlsplit(url).hostname or "") if "://" in url else ""
-    except ValueError:
-        return ""
-
-
 async def safe_check(checker: Checker, url: str) -> CheckResult:
     """The checker's verdict; a bug in it is reported as that URL's error, so a job
     always finishes."""
@@ -149,26 +138,3 @@ async def safe_check(checker: Checker, url: str) -> CheckResult:
             status=None,
             elapsed_ms=0.0,
         )
-
-
-class HostSlots:
-    """Per-host semaphores, dropped when no check holds them (bounded by what is in flight)."""
-
-    def __init__(self, per_host: int) -> None:
-        self._per_host = per_host
-        self._slots: dict[str, asyncio.Semaphore] = {}
-        self._users: defaultdict[str, int] = defaultdict(int)
-
-    @contextlib.asynccontextmanager
-    async def hold(self, url: str) -> Any:
-        host = _host(url)
-        slot = self._slots.setdefault(host, asyncio.Semaphore(self._per_host))
-        self._users[host] += 1
-        try:
-            async with slot:
-                yield
-        finally:
-            self._users[host] -= 1
-            if not self._users[host]:
-                del self._users[host]
-                del self._slots[host]

@@ -13,14 +13,13 @@ import orjson
 from ogpreview.check.checker import Checker
 from ogpreview.check.jobs.base import (
     VERDICTS,
-    HostSlots,
     JobView,
     busy_error,
     new_job_id,
     safe_check,
 )
 from ogpreview.settings import Settings
-from ogpreview.tasks import cancel_and_wait
+from ogpreview.tasks import HostLimiter, cancel_and_wait
 
 __all__ = ["MAX_LOCAL_JOBS", "MAX_LOCAL_RESULTS", "LocalJobs"]
 
@@ -59,7 +58,7 @@ class LocalJobs:
         self._checker = checker
         self._jobs: OrderedDict[str, _LocalJob] = OrderedDict()
         self._slots = asyncio.Semaphore(settings.check_concurrency)
-        self._hosts = HostSlots(settings.per_host_connections)
+        self._hosts = HostLimiter(settings.per_host_connections)
 
     async def start(self) -> None:
         return None

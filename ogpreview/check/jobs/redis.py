@@ -35,7 +35,6 @@ from ogpreview.cache.redisclient import REDIS_ERRORS, Health, MasterMoved, conne
 from ogpreview.check.checker import Checker, CheckResult
 from ogpreview.check.jobs.base import (
     VERDICTS,
-    HostSlots,
     JobStoreError,
     JobView,
     busy_error,
@@ -52,7 +51,7 @@ from ogpreview.check.jobs.shards import (
     shard_of,
 )
 from ogpreview.settings import Settings
-from ogpreview.tasks import cancel_and_wait
+from ogpreview.tasks import HostLimiter, cancel_and_wait
 
 __all__ = ["GROUP", "RedisJobs"]
 
@@ -164,7 +163,7 @@ class RedisJobs:
         self._checking = 0
         self._checked = asyncio.Event()
         self._held: defaultdict[int, set[bytes]] = defaultdict(set)
-        self._hosts = HostSlots(settings.per_host_connections)
+        self._hosts = HostLimiter(settings.per_host_connections)
         self._stopping = False
 
     async def start(self) -> None:

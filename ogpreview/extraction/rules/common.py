@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from ogpreview.card import MAX_IMAGE_SIDE
 from ogpreview.extraction.document import Page
 from ogpreview.text import clean_text
 from ogpreview.urls import absolutize
@@ -35,7 +36,6 @@ DESCRIPTION_LIMIT = 300
 SITE_NAME_LIMIT = 100
 AUTHOR_LIMIT = 200
 SHORT_LIMIT = 100
-MAX_IMAGE_SIDE = 100_000
 _NOT_CONTENT_TYPES = frozenset(
     {"organization", "corporation", "newsmediaorganization", "website", "person",
      "breadcrumblist", "listitem", "searchaction", "imageobject", "brand", "place",

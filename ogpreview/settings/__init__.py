@@ -5,24 +5,32 @@ and the small frozen parts of it that each layer takes (``settings.fetch``, ``.p
 from __future__ import annotations
 
 import dataclasses
-import ipaddress
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any
 
 from ogpreview import validation
-
-if TYPE_CHECKING:
-    from _typeshed import DataclassInstance
-
 from ogpreview.cache.redisurl import redis_target_problem
+from ogpreview.settings.env import ENV_PREFIX, parse_networks, parse_ports, values_from_env
+from ogpreview.settings.parts import (
+    PARTS,
+    ApiSettings,
+    CacheSettings,
+    FetchLimits,
+    FetchPolicy,
+    JobSettings,
+    PluginSettings,
+    PreviewOptions,
+    part_of,
+)
 
 __all__ = [
     "DEFAULT_ACCEPT_LANGUAGE",
     "DEFAULT_ALLOWED_PORTS",
     "DEFAULT_USER_AGENT",
+    "ENV_PREFIX",
     "PARTS",
     "ApiSettings",
     "CacheSettings",
@@ -55,174 +63,10 @@ DEFAULT_PLUGIN_MODEL_DESCRIPTION = (
     "every link in a text. Use it to show users what a link leads to before they open it."
 )
 
-ENV_PREFIX = "OGPREVIEW_"
-_P = TypeVar("_P", bound="DataclassInstance")
-
-
-def _networks(value: Iterable[str] | str, name: str) -> tuple[str, ...]:
-    if isinstance(value, str):
-        value = [value]
-    out: list[str] = []
-    for item in value:
-        text = str(item).strip()
-        if not text:
-            continue
-        try:
-            out.append(str(ipaddress.ip_network(text, strict=False)))
-        except ValueError as exc:
-            raise ValueError(f"{name}: {text!r} is not an IP network (CIDR)") from exc
-    return tuple(out)
-
-
-def _ports(value: Iterable[int | str] | None) -> frozenset[int] | None:
-    if value is None:
-        return None
-    ports: set[int] = set()
-    for item in value:
-        if isinstance(item, str) and item.strip().lower() == "any":
-            return None
-        try:
-            port = int(item)
-        except (TypeError, ValueError) as exc:
-            raise ValueError(f"allowed_ports: {item!r} is not a port number") from exc
-        if not 0 < port < 65536:
-            raise ValueError(f"allowed_ports: {port} is out of range 1-65535")
-        ports.add(port)
-    return frozenset(ports)
-
-
 #: The URL schemes redis-py connects with.
 REDIS_SCHEMES = frozenset({"redis", "rediss", "unix"})
 #: Job TTLs are whole seconds in Redis; a shorter one would expire a job at once.
 MIN_JOB_TTL = 1.0
-
-
-# --- the parts each layer takes ------------------------------------------------------------
-# Settings holds every knob under its one flat name (as users, scripts and OGPREVIEW_*
-# variables spell them); each layer takes only its part, built from those fields once.
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class FetchPolicy:
-    """What may be fetched at all: the networks and ports the guard admits."""
-
-    allow_networks: tuple[str, ...]
-    block_networks: tuple[str, ...]
-    allowed_ports: frozenset[int] | None
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class FetchLimits:
-    """How a fetch is bounded: redirects, time, bytes, headers, connections, identity."""
-
-    max_redirects: int
-    connect_timeout: float
-    total_timeout: float
-    max_body_bytes: int
-    max_html_bytes: int
-    max_header_bytes: int
-    max_headers: int
-    per_host_connections: int
-    max_connections: int
-    upstream_queue_timeout: float
-    user_agent: str
-    accept_language: str
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class CacheSettings:
-    """Where cards are kept and for how long."""
-
-    redis_url: str | None
-    redis_mode: str
-    redis_sentinel_service: str | None
-    cache_prefix: str
-    cache_ttl: float
-    cache_min_ttl: float
-    cache_max_ttl: float
-    cache_stale_ttl: float
-    negative_ttl: float
-    transient_negative_ttl: float
-    memory_cache_entries: int
-    memory_cache_bytes: int
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class PreviewOptions:
-    """What a preview does beyond the page: how many at once, oEmbed, image probes."""
-
-    concurrency: int
-    oembed: bool
-    image_probe: bool
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ApiSettings:
-    """The HTTP service: where it listens, who may call it, and how requests are bounded."""
-
-    host: str
-    port: int
-    workers: int
-    secret: str | None
-    api_keys: tuple[str, ...]
-    max_url_length: int
-    max_batch_urls: int
-    max_request_bytes: int
-    max_upstream_fetches: int
-    rate_limit: int
-    trust_forwarded_for: bool
-    client_header_timeout: float
-    client_body_timeout: float
-    keepalive_timeout: float
-    max_idle_connections: int
-    image_url_ttl: float
-    debugger: bool | None
-    image_rate_limit: int
-    embed_url_ttl: float
-    public_url: str | None
-    allowed_hosts: tuple[str, ...]
-    cors_origins: tuple[str, ...]
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class PluginSettings:
-    """The chat-plugin manifest (``/.well-known/ai-plugin.json``): what it says."""
-
-    plugin_name: str
-    plugin_model_name: str
-    plugin_description: str
-    plugin_model_description: str
-    plugin_contact_email: str | None
-    plugin_legal_url: str | None
-    plugin_logo_url: str | None
-    plugin_verification_token: str | None
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class JobSettings:
-    """Batch check jobs: their size, concurrency, hand-over and lifetime."""
-
-    check_max_urls: int
-    check_concurrency: int
-    check_claim_idle: float
-    check_job_ttl: float
-    check_max_queued: int
-
-
-#: Settings' parts, by the name of the Settings property that gives each.
-PARTS: Mapping[str, type] = {
-    "policy": FetchPolicy,
-    "fetch": FetchLimits,
-    "cache": CacheSettings,
-    "preview": PreviewOptions,
-    "api": ApiSettings,
-    "plugin": PluginSettings,
-    "jobs": JobSettings,
-}
-
-
-def _part(settings: Settings, kind: type[_P]) -> _P:
-    return kind(**{f.name: getattr(settings, f.name) for f in dataclasses.fields(kind)})
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -286,6 +130,8 @@ class Settings:
     image_url_ttl: float = 24 * 3600.0
     #: Bearer tokens accepted on /v1; empty: no authentication.
     api_keys: tuple[str, ...] = ()
+    #: The longest `url` the API takes (414 `url_too_long`); at most the library's own hard
+    #: cap, :data:`ogpreview.urls.MAX_URL_LENGTH`, which refuses longer ones in any case.
     max_url_length: int = 2048
     max_batch_urls: int = 50
     max_request_bytes: int = 1 * MIB
@@ -351,9 +197,9 @@ class Settings:
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
-        set_(self, "allow_networks", _networks(self.allow_networks, "allow_networks"))
-        set_(self, "block_networks", _networks(self.block_networks, "block_networks"))
-        set_(self, "allowed_ports", _ports(self.allowed_ports))
+        set_(self, "allow_networks", parse_networks(self.allow_networks, "allow_networks"))
+        set_(self, "block_networks", parse_networks(self.block_networks, "block_networks"))
+        set_(self, "allowed_ports", parse_ports(self.allowed_ports))
         for name in (
             "max_redirects",
             "max_body_bytes",
@@ -436,37 +282,37 @@ class Settings:
     @cached_property
     def policy(self) -> FetchPolicy:
         """The fetch policy part (networks and ports)."""
-        return _part(self, FetchPolicy)
+        return part_of(self, FetchPolicy)
 
     @cached_property
     def fetch(self) -> FetchLimits:
         """The fetch limits part."""
-        return _part(self, FetchLimits)
+        return part_of(self, FetchLimits)
 
     @cached_property
     def cache(self) -> CacheSettings:
         """The cache part."""
-        return _part(self, CacheSettings)
+        return part_of(self, CacheSettings)
 
     @cached_property
     def preview(self) -> PreviewOptions:
         """The previewer's options."""
-        return _part(self, PreviewOptions)
+        return part_of(self, PreviewOptions)
 
     @cached_property
     def api(self) -> ApiSettings:
         """The HTTP service's part."""
-        return _part(self, ApiSettings)
+        return part_of(self, ApiSettings)
 
     @cached_property
     def plugin(self) -> PluginSettings:
         """The chat-plugin manifest's part."""
-        return _part(self, PluginSettings)
+        return part_of(self, PluginSettings)
 
     @cached_property
     def jobs(self) -> JobSettings:
         """The batch check jobs' part."""
-        return _part(self, JobSettings)
+        return part_of(self, JobSettings)
 
     @property
     def debugger_on(self) -> bool:
@@ -486,42 +332,9 @@ class Settings:
         ``ValueError`` naming the variable.
         """
         env = os.environ if environ is None else environ
-        values: dict[str, Any] = {}
-        for f in dataclasses.fields(cls):
-            raw = env.get(ENV_PREFIX + f.name.upper())
-            if raw is None:
-                continue
-            try:
-                values[f.name] = _parse_env(f, raw)
-            except ValueError as exc:
-                raise ValueError(f"{ENV_PREFIX}{f.name.upper()}: {exc}") from exc
+        values = values_from_env(dataclasses.fields(cls), env)
         values.update(overrides)
         try:
             return cls(**values)
         except ValueError as exc:
             raise ValueError(f"invalid settings: {exc}") from exc
-
-
-def _parse_env(f: dataclasses.Field[Any], raw: str) -> Any:
-    kind = str(f.type)
-    text = raw.strip()
-    if f.name == "allowed_ports":
-        return _ports(p for p in text.split(",") if p.strip())
-    if kind.startswith("tuple"):
-        return tuple(p.strip() for p in text.split(",") if p.strip())
-    if kind == "bool | None" and not text:
-        return None
-    if kind in ("bool", "bool | None"):
-        lowered = text.lower()
-        if lowered in {"1", "true", "yes", "on"}:
-            return True
-        if lowered in {"0", "false", "no", "off"}:
-            return False
-        raise ValueError(f"{raw!r} is not a boolean")
-    if kind == "int":
-        return int(text)
-    if kind == "float":
-        return float(text)
-    if kind == "str | None":
-        return text or None
-    return raw
