@@ -126,6 +126,13 @@ def _plain(description: str, media: str, schema: dict[str, Any]) -> dict[str, An
     return {"description": description, "content": {media: {"schema": schema}}}
 
 
+def _urls_body(item: dict[str, Any], **limits: int) -> dict[str, Any]:
+    """A request body ``{"urls": [...]}`` of items like ``item``, within ``limits``."""
+    urls = {"type": "array", "items": item, **limits}
+    schema = {"type": "object", "required": ["urls"], "properties": {"urls": urls}}
+    return {"required": True, "content": {"application/json": {"schema": schema}}}
+
+
 def paths(settings: Settings) -> dict[str, Any]:
     """Every operation of the API, as configured by ``settings`` (its batch limits)."""
     return {
@@ -174,24 +181,7 @@ def paths(settings: Settings) -> dict[str, Any]:
                 "operationId": "postPreviews",
                 "summary": "Cards of several URLs, in request order",
                 "parameters": _LOCALE_PARAMS,
-                "requestBody": {
-                    "required": True,
-                    "content": {
-                        "application/json": {
-                            "schema": {
-                                "type": "object",
-                                "required": ["urls"],
-                                "properties": {
-                                    "urls": {
-                                        "type": "array",
-                                        "items": {"type": "string"},
-                                        "maxItems": settings.max_batch_urls,
-                                    }
-                                },
-                            }
-                        }
-                    },
-                },
+                "requestBody": _urls_body({"type": "string"}, maxItems=settings.max_batch_urls),
                 "responses": {
                     "200": _json_ok("one result per item, in order", "Results"),
                     **error_responses(BODY_CODES),
@@ -304,25 +294,11 @@ def paths(settings: Settings) -> dict[str, Any]:
             "post": {
                 "operationId": "postChecks",
                 "summary": "Queue a batch link check; results come from /v1/checks/{id}",
-                "requestBody": {
-                    "required": True,
-                    "content": {
-                        "application/json": {
-                            "schema": {
-                                "type": "object",
-                                "required": ["urls"],
-                                "properties": {
-                                    "urls": {
-                                        "type": "array",
-                                        "items": {"type": "string", "pattern": "\\S"},
-                                        "minItems": 1,
-                                        "maxItems": settings.check_max_urls,
-                                    }
-                                },
-                            }
-                        }
-                    },
-                },
+                "requestBody": _urls_body(
+                    {"type": "string", "pattern": "\\S"},
+                    minItems=1,
+                    maxItems=settings.check_max_urls,
+                ),
                 "responses": {
                     "202": _json_ok("the job, queued", "CheckJob"),
                     **error_responses((*BODY_CODES, "jobs_busy", "jobs_unavailable")),
