@@ -28,6 +28,10 @@ def _object(properties: dict[str, Any], *required: str) -> dict[str, Any]:
 
 
 _SERVED = component(Served)
+_IMAGE = component(Image)
+# A size the card gives is a real one (Image.from_dict refuses 0 and negatives).
+for _side in ("width", "height"):
+    _IMAGE["properties"][_side]["minimum"] = 1
 
 
 def _results(url: dict[str, Any], **extra: dict[str, Any]) -> dict[str, Any]:
@@ -69,7 +73,7 @@ _CHECK_JOB["required"].append("links")
 
 def _schemas() -> dict[str, Any]:
     return {
-        "Image": component(Image),
+        "Image": _IMAGE,
         "Card": component(Card),
         "Preview": _PREVIEW,
         "Results": _results(
