@@ -33,7 +33,6 @@ def unsupported_encoding(coding: str | None = None) -> ApiError:
     quoted = truncate(scrub_surrogates(coding), QUOTED_CODING) if coding else None
     what = f"Content-Encoding {quoted!r}" if quoted else "this Content-Encoding"
     return ApiError(
-        415,
         "unsupported_encoding",
         f"{what} is not decoded here: send the body as {ACCEPT_ENCODING}, or uncompressed",
         headers={"Accept-Encoding": ACCEPT_ENCODING},
@@ -57,7 +56,7 @@ async def read_body(request: web.Request) -> bytes:
         # aiohttp, after the answer, reads on for the rest, meets the error again and logs
         # it as unhandled) and no request can follow on it.
         request.content.feed_eof()
-        raise ApiError(400, "bad_request", message, close_connection=True) from exc
+        raise ApiError("bad_request", message, close_connection=True) from exc
 
 
 def parse_json_body(raw: bytes) -> Any:
@@ -65,7 +64,7 @@ def parse_json_body(raw: bytes) -> Any:
     try:
         return orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
-        raise ApiError(400, "bad_request", f"the body is not valid JSON: {exc}") from exc
+        raise ApiError("bad_request", f"the body is not valid JSON: {exc}") from exc
 
 
 async def json_body(request: web.Request) -> Any:

@@ -57,7 +57,7 @@ def _unavailable(exc: JobStoreError) -> ApiError:
     # The cause names the job store's address: for the operator's log, not for clients.
     log.warning("batch checks are unavailable: %s", exc)
     return ApiError(
-        503, "jobs_unavailable", "batch checks are unavailable: the job store cannot be reached"
+        "jobs_unavailable", "batch checks are unavailable: the job store cannot be reached"
     )
 
 
@@ -70,7 +70,7 @@ def _submitted_urls(raw: bytes) -> list[str]:
     body = parse_json_body(raw)
     urls = body.get("urls") if isinstance(body, dict) else None
     if not isinstance(urls, list) or not all(isinstance(u, str) for u in urls):
-        raise ApiError(400, "bad_request", 'the body must be {"urls": [string, ...]}')
+        raise ApiError("bad_request", 'the body must be {"urls": [string, ...]}')
     return dedupe_urls(urls)
 
 
@@ -81,14 +81,14 @@ async def submit(request: web.Request) -> web.Response:
     wanted = await offload(len(raw), _submitted_urls, raw)
     settings = request.app[SETTINGS_KEY]
     if not wanted:
-        raise ApiError(400, "bad_request", "no URLs to check")
+        raise ApiError("bad_request", "no URLs to check")
     if len(wanted) > settings.check_max_urls:
-        raise ApiError(413, "too_many_urls", f"at most {settings.check_max_urls} URLs per job")
+        raise ApiError("too_many_urls", f"at most {settings.check_max_urls} URLs per job")
     try:
         view = await request.app[JOBS_KEY].submit(wanted)
     except JobsBusy as exc:
         raise ApiError(
-            503, "jobs_busy", f"too much work queued: {exc}", headers={"Retry-After": "60"}
+            "jobs_busy", f"too much work queued: {exc}", headers={"Retry-After": "60"}
         ) from exc
     except JobStoreError as exc:
         raise _unavailable(exc) from exc
@@ -107,19 +107,19 @@ def _int_param(request: web.Request, name: str, default: int, maximum: int) -> i
         return default
     number = ascii_int(raw, max_digits=MAX_INT_DIGITS)
     if number is None:
-        raise ApiError(400, "bad_request", f"{name!r} must be a non-negative integer")
+        raise ApiError("bad_request", f"{name!r} must be a non-negative integer")
     return min(number, maximum)
 
 
 async def _view(request: web.Request, job_id: str) -> JobView:
     if not valid_job_id(job_id):
-        raise ApiError(404, "job_not_found", "no such check job")
+        raise ApiError("job_not_found", "no such check job")
     try:
         view = await request.app[JOBS_KEY].view(job_id)
     except JobStoreError as exc:
         raise _unavailable(exc) from exc
     if view is None:
-        raise ApiError(404, "job_not_found", "no such check job (or it expired)")
+        raise ApiError("job_not_found", "no such check job (or it expired)")
     return view
 
 
@@ -129,7 +129,7 @@ async def job(request: web.Request) -> web.StreamResponse:
     job_id = request.match_info["id"]
     form = request.query.get("format", "json")
     if form not in ("json", "jsonl"):
-        raise ApiError(400, "bad_request", "format must be 'json' or 'jsonl'")
+        raise ApiError("bad_request", "format must be 'json' or 'jsonl'")
     offset = _int_param(request, "offset", 0, 2**31)
     view = await _view(request, job_id)
     if form == "jsonl":

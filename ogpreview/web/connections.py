@@ -68,7 +68,6 @@ class RequestBodyTimeout(ApiError, TimeoutError):
 
     def __init__(self, seconds: float) -> None:
         super().__init__(
-            408,
             "request_timeout",
             f"the request's body did not arrive within {seconds:g} s",
             close_connection=True,

@@ -50,7 +50,7 @@ async def cors(request: web.Request, handler: Handler) -> web.StreamResponse:
     ):
         return await handler(request)
     if _allowed_origin(request) is None:
-        raise ApiError(403, "origin_not_allowed", "this origin is not in OGPREVIEW_CORS_ORIGINS")
+        raise ApiError("origin_not_allowed", "this origin is not in OGPREVIEW_CORS_ORIGINS")
     refusal = request.match_info.http_exception
     if isinstance(refusal, web.HTTPMethodNotAllowed):
         methods = sorted(refusal.allowed_methods - {"HEAD"})

@@ -61,7 +61,6 @@ def _json_for_html(value: object) -> str:
 def _require_on(request: web.Request) -> None:
     if not request.app[SETTINGS_KEY].debugger_on:
         raise ApiError(
-            404,
             "not_found",
             "the debugger is off (API keys are set; OGPREVIEW_DEBUGGER=1 serves it)",
         )
@@ -93,7 +92,7 @@ async def asset(request: web.Request) -> web.Response:
     elif name in _ASSETS:
         text, kind = _static(name), _ASSETS[name]
     else:
-        raise ApiError(404, "not_found", f"no route {request.path}")
+        raise ApiError("not_found", f"no route {request.path}")
     return web.Response(
         text=text,
         content_type=kind,

@@ -25,6 +25,7 @@ from ogpreview.fetch.response import FetchResult
 from ogpreview.text import scrub_surrogates
 from ogpreview.web.keys import PREVIEWER_KEY, SIGNER_KEY
 from ogpreview.web.present import look_of
+from ogpreview.web.served import Served
 
 __all__ = ["EXPLAIN_SCHEMA", "explained_preview"]
 
@@ -184,12 +185,7 @@ async def explained_preview(
             fetch.body, fetch.url, content_type=fetch.headers.get("Content-Type")
         )
     body = result.card.to_dict()
-    body.update(
-        cache=result.cache,
-        fetched_at=result.fetched_at,
-        requested_url=url,
-        final_url=fetch.url,
-    )
+    body.update(Served(result.cache, result.fetched_at, url, fetch.url).to_dict())
     if explain:
         body["explain"] = {
             "fetch": _fetch_facts(fetch, reread=result.fetch is None, lookup_ms=lookup_ms),

@@ -34,6 +34,7 @@ from ogpreview.web.render import (
     card_to_markdown,
     plain_card,
 )
+from ogpreview.web.served import Served
 from ogpreview.web.userlocale import LOCALE_HEADERS, request_locale
 
 __all__ = ["routes"]
@@ -75,10 +76,10 @@ def _json(body: Any, *, status: int = 200, localised: bool = False) -> web.Respo
 def _url_param(request: web.Request, name: str = "url") -> str:
     url = request.query.get(name)
     if not url:
-        raise ApiError(400, "bad_request", f"the {name!r} query parameter is required")
+        raise ApiError("bad_request", f"the {name!r} query parameter is required")
     limit = request.app[SETTINGS_KEY].max_url_length
     if len(url) > limit:
-        raise ApiError(414, "url_too_long", f"URL longer than {limit} characters")
+        raise ApiError("url_too_long", f"URL longer than {limit} characters")
     return url
 
 
@@ -88,7 +89,7 @@ def _flag(request: web.Request, name: str) -> bool:
         return True
     if value in _FALSE:
         return False
-    raise ApiError(400, "bad_request", f"{name!r} must be 1/true or 0/false")
+    raise ApiError("bad_request", f"{name!r} must be 1/true or 0/false")
 
 
 # --- previews ------------------------------------------------------------------------------
@@ -108,7 +109,7 @@ async def preview(request: web.Request) -> web.Response:
     locale = request_locale(request)
     result = await request.app[PREVIEWER_KEY].lookup(url, refresh=refresh, locale=locale)
     body = result.card.to_dict()
-    body.update(_served(result))
+    body.update(Served.of(result).to_dict())
     return _json(body, localised=True)
 
 
@@ -135,20 +136,10 @@ def _json_type(value: Any) -> str:
 def _refusal(item: Any, max_length: int) -> ApiError | None:
     """Why one item of a batch is no URL to preview, or None when it may be one."""
     if not isinstance(item, str):
-        return ApiError(400, "invalid_url", f"a URL must be a string, not {_json_type(item)}")
+        return ApiError("invalid_url", f"a URL must be a string, not {_json_type(item)}")
     if len(item) > max_length:
-        return ApiError(414, "url_too_long", f"URL longer than {max_length} characters")
+        return ApiError("url_too_long", f"URL longer than {max_length} characters")
     return None
-
-
-def _served(result: PreviewResult) -> dict[str, Any]:
-    """How a card was served, beside the card in every answer that has one."""
-    return {
-        "cache": result.cache,
-        "fetched_at": result.fetched_at,
-        "requested_url": result.requested_url,
-        "final_url": result.final_url,
-    }
 
 
 async def _batch(request: web.Request, items: list[Any]) -> list[dict[str, Any]]:
@@ -165,7 +156,9 @@ async def _batch(request: web.Request, items: list[Any]) -> list[dict[str, Any]]
     for i, item in enumerate(items):
         outcome = refused[i] if i in refused else outcomes[item]
         if isinstance(outcome, PreviewResult):
-            results.append({"url": item, "card": outcome.card.to_dict(), **_served(outcome)})
+            results.append(
+                {"url": item, "card": outcome.card.to_dict(), **Served.of(outcome).to_dict()}
+            )
         else:
             results.append({"url": item, "error": outcome.to_dict()})
     return results
@@ -177,10 +170,10 @@ async def previews(request: web.Request) -> web.Response:
     body = await json_body(request)
     urls = body.get("urls") if isinstance(body, dict) else None
     if not isinstance(urls, list):
-        raise ApiError(400, "bad_request", 'the body must be {"urls": [string, ...]}')
+        raise ApiError("bad_request", 'the body must be {"urls": [string, ...]}')
     limit = request.app[SETTINGS_KEY].max_batch_urls
     if len(urls) > limit:
-        raise ApiError(413, "too_many_urls", f"at most {limit} URLs per request")
+        raise ApiError("too_many_urls", f"at most {limit} URLs per request")
     return _json({"results": await _batch(request, urls)}, localised=True)
 
 
@@ -223,7 +216,7 @@ async def card(request: web.Request) -> web.Response:
     url = _url_param(request)
     form = request.query.get("format", "html")
     if form not in ("html", "markdown"):
-        raise ApiError(400, "bad_request", "format must be 'html' or 'markdown'")
+        raise ApiError("bad_request", "format must be 'html' or 'markdown'")
     previewer = request.app[PREVIEWER_KEY]
     cache_control = CARD_CACHE_CONTROL
     try:
@@ -303,7 +296,7 @@ def _positive_int(request: web.Request, name: str) -> int | None:
         return None
     number = ascii_int(raw)
     if number is None or number < 1:
-        raise ApiError(400, "bad_request", f"{name!r} must be a positive integer")
+        raise ApiError("bad_request", f"{name!r} must be a positive integer")
     return number
 
 
@@ -312,7 +305,7 @@ async def oembed(request: web.Request) -> web.Response:
     """ogpreview as an oEmbed provider: a ``rich`` embed holding the card."""
     url = _url_param(request)
     if request.query.get("format", "json") != "json":
-        raise ApiError(501, "format_not_supported", "only format=json is supported")
+        raise ApiError("format_not_supported", "only format=json is supported")
     max_width = _positive_int(request, "maxwidth")
     _positive_int(request, "maxheight")  # validated; the card's height is fixed
     found = await request.app[PREVIEWER_KEY].preview(url, locale=request_locale(request))

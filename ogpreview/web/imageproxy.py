@@ -108,6 +108,6 @@ def require_signature(
         query.get("url", ""), query.get("exp", ""), query.get("sig", ""), purpose
     )
     if verdict == "invalid":
-        raise ApiError(403, "bad_signature", f"the {purpose} URL is not signed by this service")
+        raise ApiError("bad_signature", f"the {purpose} URL is not signed by this service")
     if verdict == "expired":
-        raise ApiError(403, "signature_expired", f"the {purpose} URL has expired: {fresh}")
+        raise ApiError("signature_expired", f"the {purpose} URL has expired: {fresh}")

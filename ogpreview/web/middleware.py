@@ -1,7 +1,7 @@
 """The app's middlewares: errors as JSON with access log and metrics, then auth and limits.
 
 ``observe`` is the one place errors become responses: a :class:`~ogpreview.PreviewError`
-maps to 400/502/503/504 by code, an :class:`ApiError` carries its own status, aiohttp's HTTP
+and an :class:`ApiError` map to their status by code (``ogpreview.web.apierror``), aiohttp's HTTP
 exceptions keep theirs, and anything unexpected is logged and answered 500 without detail.
 (Requests aiohttp's parser refuses never reach a middleware: ``ogpreview.web.server``
 answers those, with the same :func:`error_response` and :func:`account`.)
@@ -21,7 +21,7 @@ from aiohttp import web
 
 from ogpreview.errors import HTTPStatusError, PreviewError, UpstreamBusy
 from ogpreview.fetch.slots import upstream_client
-from ogpreview.web.apierror import ApiError, status_for
+from ogpreview.web.apierror import ApiError, Problem, status_for
 from ogpreview.web.imageproxy import EMBED_PURPOSES, IMAGE_PATH, require_signature
 from ogpreview.web.keys import (
     IMAGE_LIMITER_KEY,
@@ -77,12 +77,10 @@ def error_response(
     headers: dict[str, str] | None = None,
 ) -> web.Response:
     """The API's one error shape: ``{"error": {"code", "message", ...}}``."""
-    error: dict[str, Any] = {"code": code, "message": message}
-    if extra:
-        error.update(extra)
+    error = Problem(code, message, **(extra or {}))
     return web.Response(
         status=status,
-        body=orjson.dumps({"error": error}),
+        body=orjson.dumps({"error": error.to_dict()}),
         content_type="application/json",
         headers=headers,
     )
@@ -203,9 +201,9 @@ async def gate(request: web.Request, handler: Handler) -> web.StreamResponse:
     declared = request.content_length
     if declared is not None and declared > settings.max_request_bytes:
         raise ApiError(
-            413,
             "too_large",
             f"the body is over the {settings.max_request_bytes} byte limit",
+            request=True,
             close_connection=True,
         )
     path = request.path
@@ -221,7 +219,6 @@ async def gate(request: web.Request, handler: Handler) -> web.StreamResponse:
         and not _authorised(request.headers.get("Authorization", ""), settings.api_keys)
     ):
         raise ApiError(
-            401,
             "unauthorized",
             "a valid API key is required (Authorization: Bearer <key>)",
             headers={"WWW-Authenticate": 'Bearer realm="ogpreview"'},
@@ -230,7 +227,6 @@ async def gate(request: web.Request, handler: Handler) -> web.StreamResponse:
     wait = limiter.check(client_address(request))
     if wait > 0:
         raise ApiError(
-            429,
             "rate_limited",
             f"more than {limiter.per_minute} requests per minute",
             headers={"Retry-After": limiter.retry_after(wait)},

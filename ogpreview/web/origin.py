@@ -46,11 +46,10 @@ def base_url(request: web.Request) -> str:
             scheme = forwarded
     entry = host_entry(request.host)
     if entry is None:
-        raise ApiError(400, "bad_request", "the Host header is not a host name")
+        raise ApiError("bad_request", "the Host header is not a host name")
     host, port = entry
     if not _listed(host, port, settings.allowed_hosts):
         raise ApiError(
-            400,
             "host_not_allowed",
             "the Host header names a host this service was not told it has: set "
             "OGPREVIEW_PUBLIC_URL, or list the host in OGPREVIEW_ALLOWED_HOSTS",

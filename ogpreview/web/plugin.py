@@ -35,7 +35,6 @@ async def manifest(request: web.Request) -> web.Response:
     missing = missing_fields(settings.plugin)
     if missing:
         raise ApiError(
-            404,
             "plugin_not_configured",
             f"no plugin manifest until {' and '.join(missing)} are set",
         )

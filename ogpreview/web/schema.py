@@ -7,6 +7,10 @@ the API writes all of its fields, ``null`` included), plus the computed properti
 ``float``, ``bool``, ``X | None`` (nullable), ``Literal[...]`` (an enum), ``tuple[X, ...]``
 and ``list[X]`` (arrays), ``dict[str, X]`` (an object of X), another dataclass (a
 ``$ref`` to its own component).
+
+A field's ``metadata`` may add to its property: ``description`` (prose for the document)
+and ``omitted`` (a field ``X | None`` that ``to_dict`` leaves out when None rather than
+writing ``null``: an optional property of type X, not a required nullable one).
 """
 
 from __future__ import annotations
@@ -17,10 +21,13 @@ import typing
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["component", "schema_of"]
+__all__ = ["DESCRIPTION", "OMITTED", "component", "schema_of"]
 
 _SCALARS: Mapping[type, str] = {str: "string", int: "integer", float: "number", bool: "boolean"}
 REF_PREFIX = "#/components/schemas/"
+#: The field metadata keys :func:`component` reads.
+DESCRIPTION = "description"
+OMITTED = "omitted"
 
 
 def schema_of(hint: Any) -> dict[str, Any]:
@@ -55,12 +62,37 @@ def schema_of(hint: Any) -> dict[str, Any]:
     raise TypeError(f"no schema for {hint!r}")
 
 
+def _described(schema: dict[str, Any], description: str | None) -> dict[str, Any]:
+    if description is None:
+        return schema
+    if "$ref" in schema:  # OpenAPI 3.0 ignores siblings of $ref: wrap it
+        return {"allOf": [schema], "description": description}
+    return {**schema, "description": description}
+
+
+def _property(field: dataclasses.Field[Any], hint: Any) -> tuple[dict[str, Any], bool]:
+    """A field's schema, and whether ``to_dict`` always writes it."""
+    if not field.metadata.get(OMITTED):
+        return _described(schema_of(hint), field.metadata.get(DESCRIPTION)), True
+    present = [arg for arg in typing.get_args(hint) if arg is not type(None)]
+    if typing.get_origin(hint) not in (typing.Union, types.UnionType) or len(present) != 1:
+        raise TypeError(f"an omitted field is X | None, not {hint!r}")
+    return _described(schema_of(present[0]), field.metadata.get(DESCRIPTION)), False
+
+
 def component(cls: type, *, computed: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """The object schema of a dataclass's ``to_dict()``: its fields, then ``computed``
     (property name -> type hint) for what ``to_dict`` adds beyond the fields."""
     if not dataclasses.is_dataclass(cls):
         raise TypeError(f"{cls!r} is not a dataclass")
     hints = typing.get_type_hints(cls)
-    properties = {field.name: schema_of(hints[field.name]) for field in dataclasses.fields(cls)}
-    properties.update({name: schema_of(hint) for name, hint in (computed or {}).items()})
-    return {"type": "object", "required": list(properties), "properties": properties}
+    properties: dict[str, Any] = {}
+    required: list[str] = []
+    for field in dataclasses.fields(cls):
+        properties[field.name], always = _property(field, hints[field.name])
+        if always:
+            required.append(field.name)
+    for name, hint in (computed or {}).items():
+        properties[name] = schema_of(hint)
+        required.append(name)
+    return {"type": "object", "required": required, "properties": properties}

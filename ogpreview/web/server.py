@@ -35,7 +35,7 @@ from ogpreview.web.connections import (
     GuardedServer,
 )
 from ogpreview.web.keys import SETTINGS_KEY
-from ogpreview.web.middleware import account, code_for_status, error_response
+from ogpreview.web.middleware import account, error_response
 
 __all__ = [
     "MAX_HEADER_FIELD",
@@ -68,10 +68,10 @@ def parser_refusal(exc: HttpProcessingError, *, header_limit: int, max_headers: 
     if isinstance(exc, LineTooLong):
         limit = exc.args[1]
         if limit == header_limit:
-            return ApiError(431, "headers_too_large", f"a header is longer than {limit} bytes")
-        return ApiError(414, "url_too_long", f"the request line is longer than {limit} bytes")
+            return ApiError("headers_too_large", f"a header is longer than {limit} bytes")
+        return ApiError("url_too_long", f"the request line is longer than {limit} bytes")
     if exc.message == TOO_MANY_HEADERS:
-        return ApiError(431, "headers_too_large", f"more than {max_headers} header fields")
+        return ApiError("headers_too_large", f"more than {max_headers} header fields")
     if isinstance(exc, ContentEncodingError):  # a coding aiohttp knows but cannot decode here
         return unsupported_encoding()
     # The first line explains; the next ones quote the raw bytes, which are the client's own.
@@ -79,12 +79,11 @@ def parser_refusal(exc: HttpProcessingError, *, header_limit: int, max_headers: 
     reason = truncate(reason, QUOTED_REASON) or "unreadable request"
     if isinstance(exc, InvalidURLError):
         return ApiError(
-            400,
             "bad_request",
             f"the request target is not a valid URL ({reason}): "
             "percent-encode characters outside ASCII",
         )
-    return ApiError(400, "bad_request", f"malformed request: {reason}")
+    return ApiError("bad_request", f"malformed request: {reason}")
 
 
 #: Messages for the errors aiohttp answers when a request escaped the app's own handling.
@@ -120,7 +119,8 @@ class ApiRequestHandler(GuardedRequestHandler):
             if exc is not None:
                 self.log_exception("Error handling request from %s", request.remote, exc_info=exc)
             text = _UNHANDLED_MESSAGES.get(status, "internal error")
-            error = ApiError(status, code_for_status(status), text)
+            # aiohttp calls this for a handler that timed out (504) or failed (500) only.
+            error = ApiError("timeout" if status == 504 else "internal_error", text)
             method, path, route = request.method, request.path, UNHANDLED_ROUTE
         account(
             self.api_app,

@@ -8,7 +8,10 @@ from typing import Any
 
 import orjson
 import pytest
+import requests
+import schemathesis
 from aiohttp.test_utils import TestClient
+from schemathesis.core.transport import Response
 
 from ogpreview.settings import Settings
 from tests.service import BASE, api
@@ -173,3 +176,36 @@ async def test_too_much_queued_work_is_503_busy(origin: SiteOrigin) -> None:
         assert (first.status, second.status, body["error"]["code"]) == (202, 503, "jobs_busy")
         assert second.headers["Retry-After"] == "60"
         origin.release.set()
+
+
+def _conforms(document: dict[str, Any], body: dict[str, Any]) -> None:
+    """Raise unless ``body`` is a 200 answer of GET /v1/checks/{id} as ``document`` says."""
+    operation = schemathesis.openapi.from_dict(document)["/v1/checks/{id}"]["GET"]
+    request = requests.Request("GET", "http://127.0.0.1/v1/checks/x").prepare()
+    operation.validate_response(
+        Response(
+            status_code=200,
+            headers={"Content-Type": ["application/json"]},
+            content=orjson.dumps(body),
+            request=request,
+            elapsed=0.0,
+            verify=True,
+        )
+    )
+
+
+async def test_finished_job_answer_is_as_documented(
+    client: TestClient[Any, Any], origin: SiteOrigin
+) -> None:
+    """A real finished job (its progress, links and results with cards and findings)
+    matches the document's schema, generated from JobView and CheckResult; a result
+    with a wrong verdict does not (so the check can fail)."""
+    document = await (await client.get("/openapi.json")).json()
+    urls = [origin.url("/card-small.html"), origin.url("/missing-page")]
+    job = await (await client.post("/v1/checks", json={"urls": urls})).json()
+    body = await wait_done(client, job["id"])
+    assert (len(body["results"]), body["status"]) == (2, "done")
+    _conforms(document, body)
+    body["results"][0]["verdict"] = "fine"
+    with pytest.raises(AssertionError):
+        _conforms(document, body)
