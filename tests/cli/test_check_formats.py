@@ -43,9 +43,10 @@ def site() -> Iterator[Site]:
 @pytest.fixture
 def urls(site: Site, tmp_path: Path, monkeypatch: Any) -> str:
     """The input file, named relative to the current directory (as in CI); the first link
-    is answered only after the three others, so it finishes last."""
+    is answered only after every request of the three others (their pages and the one
+    image they probe), so it finishes last."""
     monkeypatch.chdir(tmp_path)
-    site.after["/check-good.html"] = 3
+    site.after["/check-good.html"] = 4
     Path("urls.txt").write_text(
         f"{site.url('/check-good.html')}\n{site.url('/missing.html')}\n# a comment\n"
         f"{site.url('/check-no-image.html')}\n{site.url('/check-medium-image.html')}\n"
