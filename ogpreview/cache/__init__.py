@@ -4,6 +4,6 @@ The Redis backend is not imported here: most processes never talk to Redis, and 
 client costs them memory and start-up time.
 """
 
-from ogpreview.cache.base import Cache, Entry, MemoryCache, NullCache
+from ogpreview.cache.base import Cache, Entry, MemoryCache, NullCache, cache_from_settings
 
-__all__ = ["Cache", "Entry", "MemoryCache", "NullCache"]
+__all__ = ["Cache", "Entry", "MemoryCache", "NullCache", "cache_from_settings"]
