@@ -49,7 +49,7 @@ from ogpreview.errors import PreviewError, fresh_copy
 from ogpreview.extraction.extractor import explain_result
 from ogpreview.extraction.links import links_in
 from ogpreview.fetch.cardguard import note_dropped
-from ogpreview.fetch.enrich import enrich
+from ogpreview.fetch.enrich import enrich_card
 from ogpreview.fetch.fetcher import Fetcher
 from ogpreview.fetch.response import FetchResult
 from ogpreview.locale import UserLocale, content_languages
@@ -317,7 +317,7 @@ class Previewer:
             accept_language = None if language is None else language.accept_language
             result = await self.fetcher.fetch(url, accept_language=accept_language)
             extracted, found = explain_result(result)
-            enriched = await enrich(
+            enriched = await enrich_card(
                 extracted,
                 result,
                 self.fetcher,
