@@ -9,18 +9,17 @@ Its pipeline, and what is cached on which failure:
    user's language: :mod:`ogpreview.cache.languages`.
 3. **Single flight**: callers of one page share one fill in this process, and across
    instances through a short lock in a shared cache (:mod:`ogpreview.cache.lock`).
-4. **Fetch** the page under the SSRF guard (:mod:`ogpreview.fetch`); **extract** its card
-   (pure, :mod:`ogpreview.extraction`).
-5. **Enrich** (:mod:`ogpreview.fetch.enrich`): oEmbed merged in, the image probed for its
-   size, URLs a client would load that the guard refuses dropped (the card guard).
-6. **Store** with TTLs (:mod:`ogpreview.cache.ttl`): a card for its page's
+4. **Fetch** the page under the SSRF guard and **extract** its card (pure), then
+   **enrich** it: oEmbed and the image probe at once, and the card guard drops URLs a
+   client would load that the guard refuses (:mod:`ogpreview.fetch.page`, ``.enrich``).
+5. **Store** with TTLs (:mod:`ogpreview.cache.ttl`): a card for its page's
    Cache-Control/Expires, clamped, then ``cache_stale_ttl`` more in which it is stale.
 
 - A page that fails is cached as its error: ``negative_ttl`` for a definitive failure
   (404, a refused address), ``transient_negative_ttl`` for one that may pass (5xx, 408,
   429, timeouts); uncacheable errors (``busy``: no upstream slot) are not cached.
-- A background refresh that fails writes nothing over the stale card, and the page is
-  not refreshed again for that failure's negative TTL.
+- A failed background refresh writes nothing over the stale card, and the page is not
+  refreshed again for that failure's negative TTL.
 - Enrichment never fails the card: a broken image is dropped; an oEmbed fetch or image
   probe that may pass (or found no slot) keeps the card only ``transient_negative_ttl``.
 """
@@ -33,26 +32,24 @@ import functools
 import logging
 import time
 from collections import Counter, defaultdict
-from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Iterable
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from ogpreview.cache import Cache, Entry, cache_from_settings
-from ogpreview.cache.languages import Target, home_key, serves, varies_by_language
+from ogpreview.cache.languages import Target, cached_for, home_key, look_up
 from ogpreview.cache.lock import LOCK_GRACE, fetch_lock
-from ogpreview.cache.ttl import freshness, negative_ttl
+from ogpreview.cache.ttl import negative_ttl
 from ogpreview.cachekey import cache_key, strip_tracking
-from ogpreview.card import Card
+from ogpreview.card import CacheStatus, Card, PreviewResult
 from ogpreview.errors import PreviewError, fresh_copy
-from ogpreview.extraction.extractor import explain_result
 from ogpreview.extraction.links import links_in
-from ogpreview.fetch.cardguard import note_dropped
-from ogpreview.fetch.enrich import enrich_card
+from ogpreview.fetch.enrich import guard_only
 from ogpreview.fetch.fetcher import Fetcher
-from ogpreview.fetch.response import FetchResult
-from ogpreview.locale import UserLocale, content_languages
+from ogpreview.fetch.page import Fetched, Page, entry_of, fetch_page
+from ogpreview.locale import UserLocale
 from ogpreview.settings import Settings
 from ogpreview.tasks import OFFLOAD_SIZE, SingleFlight, cancel_and_wait, offload
 
@@ -60,45 +57,16 @@ __all__ = ["PreviewResult", "PreviewStats", "Previewer"]
 
 log = logging.getLogger(__name__)
 
-CacheStatus = Literal["hit", "miss", "stale"]
+#: When a fresh preview answers: after its enrichment (``wait``), or after the page alone
+#: while its enrichment completes into the cache (``background``).
+EnrichMode = Literal["wait", "background"]
+ENRICH_MODES: tuple[EnrichMode, ...] = ("wait", "background")
 #: URL strings whose check and cache key are remembered.
 URL_MEMO_SIZE = 4096
 
 
-@dataclass(frozen=True, slots=True)
-class PreviewResult:
-    """A card and how it was served: from the cache (``hit``, ``stale``) or fetched."""
-
-    card: Card
-    cache: CacheStatus
-    #: When the card was fetched (Unix time).
-    fetched_at: float
-    #: The URL asked for, as checked and normalised (the one a fetch starts from).
-    requested_url: str
-    #: Where the fetch that made the card ended, after redirects; kept with the card in
-    #: the cache. (For a card cached from another spelling of the same page, say with
-    #: tracking parameters, that fetch's end. None only for a card an older version cached.)
-    final_url: str | None
-    #: The fetch made to answer this call, if one was.
-    fetch: FetchResult | None = None
-    #: With ``fetch``, for an HTML page: the card as extracted, before oEmbed and the image
-    #: probe changed it, and the extractor rule each field came from (see ``explain``); a
-    #: URL field the previewer dropped names the rule and why it went ("og_images,
-    #: dropped: blocked_address: ..."); ``image_dropped`` says why the image went, and
-    #: ``image_unsized`` why it was kept unsized (a failure that may pass).
-    extracted: Card | None = None
-    sources: Mapping[str, str | None] | None = None
-
-
 #: What a library caller may pass as ``locale``.
 Locale = str | UserLocale | None
-
-
-@dataclass(frozen=True, slots=True)
-class _Fetched:
-    result: FetchResult
-    extracted: Card
-    sources: Mapping[str, str | None] | None
 
 
 @dataclass
@@ -136,11 +104,13 @@ class Previewer:
         # Explicit None checks: an empty MemoryCache is falsy (it has a length).
         self.cache: Cache = cache if cache is not None else cache_from_settings(self.settings.cache)
         self.stats = PreviewStats()
-        self._flights: SingleFlight[tuple[Entry, _Fetched | None]] = SingleFlight()
+        self._flights: SingleFlight[tuple[Entry, Fetched | None]] = SingleFlight()
+        #: Per flight: its page once fetched and extracted, when it is yet to be enriched.
+        self._pages: dict[str, asyncio.Future[Page]] = {}
         # Checking and keying a URL costs more than a Redis hit's own overhead; hot URLs
         # repeat, so the outcome for one URL string is kept (refusals raise, uncached).
         self._checked = functools.lru_cache(maxsize=URL_MEMO_SIZE)(self._check_url)
-        self._background: set[asyncio.Task[None]] = set()
+        self._background: set[asyncio.Future[Any]] = set()
         self._retry_after: dict[str, float] = {}
         #: The language of a fetch without a locale (the default Accept-Language's).
         self._default_language = UserLocale.from_accept_language(self.settings.accept_language)
@@ -177,18 +147,36 @@ class Previewer:
 
     # --- one URL -----------------------------------------------------------------------
 
-    async def preview(self, url: str, *, refresh: bool = False, locale: Locale = None) -> Card:
+    async def preview(
+        self,
+        url: str,
+        *,
+        refresh: bool = False,
+        locale: Locale = None,
+        enrich: EnrichMode = "wait",
+    ) -> Card:
         """The card for ``url``; raises :class:`~ogpreview.PreviewError` subclasses.
+
+        ``enrich="background"``: a fetch answers with the page's card as soon as the page
+        is in (its image unsized, no oEmbed values; URLs the guard refuses dropped as
+        ever), and oEmbed and the image probe complete the card into the cache behind
+        it (see :meth:`join_background`). A fetch another caller or instance started
+        earlier is waited for.
 
         ``locale`` is the user's language: a language tag (``fr-CH``), an
         ``Accept-Language`` list, or a :class:`~ogpreview.locale.UserLocale` (from a
         country: ``UserLocale.for_region("US-CA")``); the page is asked for in it. A
         locale naming no language CLDR knows raises :class:`~ogpreview.InvalidLocale`.
         """
-        return (await self.lookup(url, refresh=refresh, locale=locale)).card
+        return (await self.lookup(url, refresh=refresh, locale=locale, enrich=enrich)).card
 
     async def lookup(
-        self, url: str, *, refresh: bool = False, locale: Locale = None
+        self,
+        url: str,
+        *,
+        refresh: bool = False,
+        locale: Locale = None,
+        enrich: EnrichMode = "wait",
     ) -> PreviewResult:
         """The card for ``url`` with how it was served (hit, stale or miss).
 
@@ -197,21 +185,11 @@ class Previewer:
         language until the site shows it answers by language (``Vary: Accept-Language``,
         or a card in a language the user did not ask for); then each language has its own.
         """
+        if enrich not in ENRICH_MODES:
+            raise ValueError(f"enrich must be one of {ENRICH_MODES}, not {enrich!r}")
         language = self._language(locale)
         url, key = self._checked(url)  # refused URLs raise here: no fetch, nothing cached
-        target = Target(key)
-        entry: Entry | None = None
-        from_page = True
-        if language is None:
-            if not refresh:
-                entry = await self.cache.get(key)
-        else:
-            page = await self.cache.get(key)
-            shared = page is not None and serves(page, language)
-            target = Target(key, language, page_cached=page is not None and not shared)
-            if not refresh:
-                from_page = shared
-                entry = page if shared else await self.cache.get(target.flight)
+        target, entry, stale_target = await look_up(self.cache, key, language, refresh=refresh)
         if entry is not None:
             now = time.time()
             if entry.is_fresh(now):
@@ -219,11 +197,13 @@ class Previewer:
                 return self._result(url, entry, "hit")
             if entry.card is not None:
                 self.stats.stale += 1
-                # The page's own card is refreshed as the page (the default language).
-                self._refresh_in_background(Target(key) if from_page else target, url, now)
+                self._refresh_in_background(stale_target, url, now)
                 return self._result(url, entry, "stale")
         self.stats.misses += 1
-        entry, fetched = await self._single_flight(target, url, refresh=refresh)
+        if enrich == "background":
+            return await self._page_first(target, url, refresh=refresh)
+        fill = functools.partial(self._fill, target, url, refresh=refresh)
+        entry, fetched = await self._flights.join(target.flight, fill)
         return self._result(url, entry, "miss", fetched)
 
     def _language(self, locale: Locale) -> UserLocale | None:
@@ -255,37 +235,64 @@ class Previewer:
 
     @staticmethod
     def _result(
-        url: str, entry: Entry, status: CacheStatus, fetched: _Fetched | None = None
+        url: str,
+        entry: Entry,
+        status: CacheStatus,
+        fetched: Fetched | None = None,
+        enrichment: Literal["complete", "pending"] = "complete",
     ) -> PreviewResult:
         if entry.error is not None:
             raise fresh_copy(entry.error)
         assert entry.card is not None
+        card, fetched_at, final_url = entry.card, entry.fetched_at, entry.final_url
         if fetched is None:
-            return PreviewResult(entry.card, status, entry.fetched_at, url, entry.final_url)
-        return PreviewResult(
-            entry.card,
-            status,
-            entry.fetched_at,
-            url,
-            entry.final_url,
-            fetched.result,
-            fetched.extracted,
-            fetched.sources,
-        )
+            return PreviewResult(card, status, fetched_at, url, final_url)
+        facts = (fetched.result, fetched.extracted, fetched.sources)
+        return PreviewResult(card, status, fetched_at, url, final_url, *facts, enrichment)
 
-    async def _single_flight(
-        self, target: Target, url: str, *, refresh: bool
-    ) -> tuple[Entry, _Fetched | None]:
+    async def _page_first(self, target: Target, url: str, *, refresh: bool) -> PreviewResult:
+        """A miss for ``enrich="background"``: the fill's page as soon as it is in, when
+        it needs enriching (else, or if the fill ends first, its whole result)."""
+        key = target.flight
         fill = functools.partial(self._fill, target, url, refresh=refresh)
-        return await self._flights.join(target.flight, fill)
+        joined = asyncio.ensure_future(self._flights.join(key, fill))
+        page = self._pages.setdefault(key, asyncio.get_running_loop().create_future())
+
+        def heard(known: Page) -> None:
+            if not page.done():
+                page.set_result(known)
+
+        try:
+            await asyncio.wait((joined, page), return_when=asyncio.FIRST_COMPLETED)
+        except asyncio.CancelledError:
+            joined.cancel()
+            raise
+        if joined.done():
+            if self._pages.get(key) is page:
+                del self._pages[key]
+            entry, fetched = joined.result()
+            return self._result(url, entry, "miss", fetched)
+        # This caller stays joined to the fill, unseen, so that it runs to its end.
+        self._background.add(joined)
+        joined.add_done_callback(self._background.discard)
+        known = page.result()
+        guarded = await guard_only(known.extracted, known.result, self.fetcher)
+        entry, fetched = entry_of(known, guarded, self.settings.cache)
+        return self._result(url, entry, "miss", fetched, "pending")
+
+    async def join_background(self) -> None:
+        """Wait until the background work started so far has ended: refreshes of stale
+        cards, and enrichments behind ``enrich="background"`` answers."""
+        while self._background:
+            await asyncio.gather(*self._background, return_exceptions=True)
 
     async def _fill(
         self, target: Target, url: str, *, refresh: bool, keep_stale: bool = False
-    ) -> tuple[Entry, _Fetched | None]:
+    ) -> tuple[Entry, Fetched | None]:
         """Fetch and cache ``url`` unless another instance is doing it (then wait for its
         result). With ``keep_stale``, a failure is not cached over the stale card."""
         max_wait = self.settings.total_timeout * 3 + LOCK_GRACE
-        cached = functools.partial(self._cached, target)
+        cached = functools.partial(cached_for, self.cache, target)
         async with fetch_lock(self.cache, target.flight, max_wait=max_wait, cached=cached) as held:
             if held.waited:
                 self.stats.lock_waits += 1
@@ -293,61 +300,38 @@ class Previewer:
                 return held.found, None
             if not refresh and held.token is not None:
                 # The holder before us may have just finished: use its answer.
-                entry = await self._cached(target)
+                entry = await cached_for(self.cache, target)
                 if entry is not None and entry.is_fresh(time.time()):
                     return entry, None
-            entry, fetched = await self._fetch_entry(url, target.language)
+            entry, fetched = await self._fetch_entry(target.flight, url, target.language)
             if entry.error is None or (entry.error.cacheable and not keep_stale):
                 await self.cache.set(home_key(target, entry, self._default_language), entry)
             return entry, fetched
 
-    async def _cached(self, target: Target) -> Entry | None:
-        """What the cache holds for ``target`` now: its own entry, or (for a language
-        whose card the page's was not known not to be) the page's when it serves it."""
-        entry = await self.cache.get(target.flight)
-        if entry is not None or target.language is None or target.page_cached:
-            return entry
-        page = await self.cache.get(target.key)
-        return page if page is not None and serves(page, target.language) else None
-
     async def _fetch_entry(
-        self, url: str, language: UserLocale | None
-    ) -> tuple[Entry, _Fetched | None]:
+        self, key: str, url: str, language: UserLocale | None
+    ) -> tuple[Entry, Fetched | None]:
+        page = self._pages.setdefault(key, asyncio.get_running_loop().create_future())
+
+        def heard(known: Page) -> None:
+            if not page.done():
+                page.set_result(known)
+
         try:
-            accept_language = None if language is None else language.accept_language
-            result = await self.fetcher.fetch(url, accept_language=accept_language)
-            extracted, found = explain_result(result)
-            enriched = await enrich_card(
-                extracted,
-                result,
+            entry, fetched = await fetch_page(
                 self.fetcher,
+                url,
+                accept_language=None if language is None else language.accept_language,
                 oembed=self.settings.oembed,
                 image_probe=self.settings.image_probe,
+                cache=self.settings.cache,
+                extracted=heard,
             )
-        except PreviewError as error:
-            self.stats.fetches[error.code] += 1
-            now = time.time()
-            ttl = negative_ttl(error, self.settings.cache)
-            return Entry(None, error, now, now + ttl, now + ttl), None
-        self.stats.fetches["ok"] += 1
-        now = time.time()
-        fresh = freshness(result.headers, self.settings.cache, now)
-        if enriched.retry_soon:  # what failed for now (or found us busy) is tried again soon
-            fresh = min(fresh, self.settings.transient_negative_ttl)
-        stale = now + fresh + self.settings.cache_stale_ttl
-        card = enriched.card
-        entry = Entry(
-            card,
-            None,
-            now,
-            now + fresh,
-            stale,
-            final_url=result.url,
-            vary_language=varies_by_language(result.headers),
-            languages=content_languages(result.headers.get("Content-Language")),
-        )
-        sources = {**note_dropped(found, enriched.dropped), **enriched.notes}
-        return entry, _Fetched(result, extracted, sources)
+        finally:
+            if self._pages.get(key) is page:
+                del self._pages[key]
+        self.stats.fetches["ok" if entry.error is None else entry.error.code] += 1
+        return entry, fetched
 
     def _refresh_in_background(self, target: Target, url: str, now: float) -> None:
         key = target.flight
@@ -360,7 +344,7 @@ class Previewer:
         runner.add_done_callback(self._background.discard)
 
     async def _watch_refresh(
-        self, key: str, task: asyncio.Future[tuple[Entry, _Fetched | None]]
+        self, key: str, task: asyncio.Future[tuple[Entry, Fetched | None]]
     ) -> None:
         try:
             entry, _ = await task

@@ -1,4 +1,4 @@
-"""Which cache key a page's card is kept under for a user's language. Pure.
+"""Which cache key a page's card is kept under for a user's language.
 
 A page has one card for every language until the site shows it answers by language
 (``Vary: Accept-Language``, or a card in a language the user did not ask for); then each
@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from ogpreview.cache.base import Entry
+from ogpreview.cache.base import Cache, Entry
 from ogpreview.cachekey import language_key
 from ogpreview.locale import UserLocale
 
-__all__ = ["Target", "home_key", "serves", "varies_by_language"]
+__all__ = ["Target", "cached_for", "home_key", "look_up", "serves", "varies_by_language"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,3 +70,32 @@ def home_key(target: Target, entry: Entry, default: UserLocale | None) -> str:
     if answered & set(language.languages) and not answered & defaults:
         return target.flight
     return target.key
+
+
+async def cached_for(cache: Cache, target: Target) -> Entry | None:
+    """What ``cache`` holds for ``target`` now: its own entry, or (for a language whose
+    card the page's was not known not to be) the page's when it serves it."""
+    entry = await cache.get(target.flight)
+    if entry is not None or target.language is None or target.page_cached:
+        return entry
+    page = await cache.get(target.key)
+    return page if page is not None and serves(page, target.language) else None
+
+
+async def look_up(
+    cache: Cache, key: str, language: UserLocale | None, *, refresh: bool
+) -> tuple[Target, Entry | None, Target]:
+    """For a lookup of the page ``key`` in ``language`` (None: the default one): what a
+    fill fetches, the entry cached for it (None with ``refresh``), and what refreshes
+    that entry when it is stale (the page's own card is refreshed as the page)."""
+    if language is None:
+        target = Target(key)
+        return target, None if refresh else await cache.get(key), target
+    page = await cache.get(key)
+    shared = page is not None and serves(page, language)
+    target = Target(key, language, page_cached=page is not None and not shared)
+    if refresh:
+        return target, None, target
+    if shared:
+        return target, page, Target(key)
+    return target, await cache.get(target.flight), target
