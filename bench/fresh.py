@@ -1,6 +1,6 @@
 """Fresh-preview latency as a multiple of one origin round trip (issue 12).
 
-A local aiohttp origin on 127.0.0.1 answers every request after ``--latency-ms``: a page,
+The test site (tests/servers.py) on 127.0.0.1 answers every request after ``--latency-ms``: a page,
 its oEmbed document and its image. One round trip is a bare aiohttp GET of the page, in
 the same run. Each case is a fresh preview (``refresh=True``: no cache hit), the median
 of ``--runs`` runs, cases alternating so that drift in machine load hits all alike:
@@ -27,13 +27,17 @@ import statistics
 import sys
 import time
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 
 import aiohttp
 import orjson
-from aiohttp import web
 from PIL import Image as PILImage
 
 from ogpreview import MemoryCache, Previewer, Settings
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from tests.servers import Site, site_server
 
 MAX_ENRICHED = 2.3
 MAX_BACKGROUND = 1.5
@@ -49,22 +53,10 @@ def _page(title: str, head: str) -> bytes:
     return f"<!doctype html><html><head><title>{title}</title>{head}</head></html>".encode()
 
 
-async def _serve(latency: float) -> tuple[web.AppRunner, str]:
-    files: dict[str, tuple[bytes, str]] = {}
-
-    async def answer(request: web.Request) -> web.Response:
-        await asyncio.sleep(latency)  # the origin's round trip, the unit of this bench
-        body, content_type = files[request.path]
-        return web.Response(body=body, content_type=content_type)
-
-    app = web.Application()
-    app.router.add_get("/{name}", answer)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    assert site._server is not None
-    base = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}"  # type: ignore[union-attr]
+def _serve(site: Site) -> str:
+    """Put the bench's files on ``site``; its base URL."""
+    base = site.url("")
+    files = site.files
     oembed = f'<link rel="alternate" type="application/json+oembed" href="{base}/oembed">'
     sized = (
         f'<meta property="og:image" content="{base}/photo.png">'
@@ -81,7 +73,7 @@ async def _serve(latency: float) -> tuple[web.AppRunner, str]:
     files["/thumb.json"] = (orjson.dumps(thumb), "application/json")
     files["/photo.png"] = (_png(320, 168), "image/png")
     files["/thumb.png"] = (_png(480, 360), "image/png")
-    return runner, base
+    return base
 
 
 async def _timed(call: Callable[[], Awaitable[object]]) -> float:
@@ -91,11 +83,11 @@ async def _timed(call: Callable[[], Awaitable[object]]) -> float:
 
 
 async def main_async(latency_ms: float, runs: int) -> int:
-    latency = latency_ms / 1000
-    runner, base = await _serve(latency)
     settings = Settings(allow_networks=["127.0.0.1/32"], allowed_ports=None)
     times: dict[str, list[float]] = {}
-    try:
+    async with site_server() as site:
+        site.delay = latency_ms / 1000  # the origin's round trip, the unit of this bench
+        base = _serve(site)
         async with (
             aiohttp.ClientSession() as session,
             Previewer(settings, cache=MemoryCache()) as previewer,
@@ -120,8 +112,6 @@ async def main_async(latency_ms: float, runs: int) -> int:
                 for name, call in cases.items():
                     times.setdefault(name, []).append(await _timed(call))
                     await previewer.join_background()  # no enrichment left over into the next
-    finally:
-        await runner.cleanup()
     medians = {name: statistics.median(values) for name, values in times.items()}
     unit = medians["one round trip (bare GET)"]
     print(f"origin latency {latency_ms:.0f} ms, median of {runs} runs")

@@ -160,8 +160,8 @@ class Previewer:
         ``enrich="background"``: a fetch answers with the page's card as soon as the page
         is in (its image unsized, no oEmbed values; URLs the guard refuses dropped as
         ever), and oEmbed and the image probe complete the card into the cache behind
-        it (see :meth:`join_background`). A fetch another caller or instance started
-        earlier is waited for.
+        it (see :meth:`join_background`). A fetch another instance holds the lock for is
+        waited for whole.
 
         ``locale`` is the user's language: a language tag (``fr-CH``), an
         ``Accept-Language`` list, or a :class:`~ogpreview.locale.UserLocale` (from a
