@@ -250,6 +250,9 @@ class Previewer:
         facts = (fetched.result, fetched.extracted, fetched.sources)
         return PreviewResult(card, status, fetched_at, url, final_url, *facts, enrichment)
 
+    def _waiting(self) -> None:
+        self.stats.lock_waits += 1
+
     async def _page_first(self, target: Target, url: str, *, refresh: bool) -> PreviewResult:
         """A miss for ``enrich="background"``: the fill's page as soon as it is in, when
         it needs enriching (else, or if the fill ends first, its whole result)."""
@@ -293,9 +296,10 @@ class Previewer:
         result). With ``keep_stale``, a failure is not cached over the stale card."""
         max_wait = self.settings.total_timeout * 3 + LOCK_GRACE
         cached = functools.partial(cached_for, self.cache, target)
-        async with fetch_lock(self.cache, target.flight, max_wait=max_wait, cached=cached) as held:
-            if held.waited:
-                self.stats.lock_waits += 1
+        lock = fetch_lock(
+            self.cache, target.flight, max_wait=max_wait, cached=cached, waiting=self._waiting
+        )
+        async with lock as held:
             if held.found is not None:
                 return held.found, None
             if not refresh and held.token is not None:

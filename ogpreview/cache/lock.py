@@ -31,8 +31,6 @@ class Held:
 
     #: The lock's token; None when the wait ran out (then the caller fetches anyway).
     token: str | None
-    #: Another instance held the lock when it was first asked for.
-    waited: bool
     #: The result that instance cached while this one waited (then: no fetch).
     found: Entry | None = None
 
@@ -44,19 +42,21 @@ async def fetch_lock(
     *,
     max_wait: float,
     cached: Callable[[], Awaitable[Entry | None]],
+    waiting: Callable[[], None] = lambda: None,
 ) -> AsyncIterator[Held]:
     """Take ``key``'s fetch lock, or wait (at most ``max_wait``) for the holder's result,
-    which ``cached`` reads; the lease is renewed while the block runs, released after."""
+    which ``cached`` reads (``waiting`` hears when the wait begins); the lease is renewed
+    while the block runs, released after."""
     token = await cache.acquire_lock(key, LOCK_LEASE)
-    waited = token is None
     if token is None:
+        waiting()
         started = time.time()
         deadline = time.monotonic() + max_wait
         while token is None and time.monotonic() < deadline:
             await asyncio.sleep(LOCK_POLL)
             entry = await cached()
             if entry is not None and entry.fetched_at >= started:
-                yield Held(None, waited, entry)
+                yield Held(None, entry)
                 return
             token = await cache.acquire_lock(key, LOCK_LEASE)
     # Only a shared cache's lock can lapse while we fetch; a local one needs no lease.
@@ -66,7 +66,7 @@ async def fetch_lock(
         else None
     )
     try:
-        yield Held(token, waited)
+        yield Held(token)
     finally:
         if lease is not None:
             lease.cancel()
