@@ -1,13 +1,18 @@
-"""The preview card: what a chat host needs to draw a rich link preview."""
+"""The preview card: what a chat host needs to draw a rich link preview; and how a
+lookup served it (:class:`PreviewResult`)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
-__all__ = ["MAX_IMAGE_SIDE", "TEXT_FIELDS", "Card", "Image"]
+if TYPE_CHECKING:
+    from ogpreview.fetch.response import FetchResult
 
+__all__ = ["MAX_IMAGE_SIDE", "TEXT_FIELDS", "CacheStatus", "Card", "Image", "PreviewResult"]
+
+CacheStatus = Literal["hit", "miss", "stale"]
 #: The largest image side (pixels) believed, whoever states it (an image header, a page's
 #: markup, an oEmbed answer); anything bigger is a corrupt or hostile value.
 MAX_IMAGE_SIDE = 100_000
@@ -139,3 +144,31 @@ class Card:
             image=None if image is None else Image.from_dict(image),
             **{key: _opt_str(data, key) for key in TEXT_FIELDS},
         )
+
+
+@dataclass(frozen=True, slots=True)
+class PreviewResult:
+    """A card and how it was served: from the cache (``hit``, ``stale``) or fetched."""
+
+    card: Card
+    cache: CacheStatus
+    #: When the card was fetched (Unix time).
+    fetched_at: float
+    #: The URL asked for, as checked and normalised (the one a fetch starts from).
+    requested_url: str
+    #: Where the fetch that made the card ended, after redirects; kept with the card in
+    #: the cache. (For a card cached from another spelling of the same page, say with
+    #: tracking parameters, that fetch's end. None only for a card an older version cached.)
+    final_url: str | None
+    #: The fetch made to answer this call, if one was.
+    fetch: FetchResult | None = None
+    #: With ``fetch``, for an HTML page: the card as extracted, before oEmbed and the image
+    #: probe changed it, and the extractor rule each field came from (see ``explain``); a
+    #: URL field the previewer dropped names the rule and why it went ("og_images,
+    #: dropped: blocked_address: ..."); ``image_dropped`` says why the image went, and
+    #: ``image_unsized`` why it was kept unsized (a failure that may pass).
+    extracted: Card | None = None
+    sources: Mapping[str, str | None] | None = None
+    #: ``pending``: answered after the page alone (``enrich="background"``), while oEmbed
+    #: and the image probe complete the card into the cache; else ``complete``.
+    enrichment: Literal["complete", "pending"] = "complete"

@@ -219,6 +219,15 @@ def error_from_code(code: str, message: str, *, status: int | None = None) -> Pr
     return cls(message)
 
 
+def fresh_copy(error: PreviewError) -> PreviewError:
+    """A new instance of ``error`` (for each raise of a cached one, so that callers never
+    share one exception's traceback), with what its class carries (url, retry_after)."""
+    status = error.status if isinstance(error, HTTPStatusError) else None
+    copy = error_from_code(error.code, error.message, status=status)
+    copy.__dict__.update(vars(error))
+    return copy
+
+
 #: Statuses that say "not now" rather than "no": the same request may succeed in a minute.
 TRANSIENT_STATUSES = frozenset({408, 425, 429})
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import deque
-from collections.abc import AsyncIterator, Callable, Iterable
-from typing import Any, ParamSpec, TypeVar
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from typing import Any, Generic, ParamSpec, TypeVar
 
 from ogpreview.urls import host_key
 
-__all__ = ["OFFLOAD_SIZE", "HostLimiter", "cancel_and_wait", "offload"]
+__all__ = ["OFFLOAD_SIZE", "HostLimiter", "SingleFlight", "cancel_and_wait", "offload"]
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -125,3 +125,51 @@ class HostLimiter:
             yield
         finally:
             self.release(host)
+
+
+class SingleFlight(Generic[T]):
+    """One running task per key, shared by every caller of that key.
+
+    A task :meth:`join` started is cancelled when the last caller waiting on it gives up
+    (nobody wants its result then); one :meth:`start` started runs to its end, whoever
+    joins it later.
+    """
+
+    def __init__(self) -> None:
+        self._running: dict[str, asyncio.Future[T]] = {}
+        #: Callers waiting on each task a join started.
+        self._waiters: dict[asyncio.Future[T], int] = {}
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._running
+
+    def start(self, key: str, work: Callable[[], Awaitable[T]]) -> asyncio.Future[T]:
+        """Run ``work()`` as ``key``'s task (the caller makes sure none runs)."""
+        future = asyncio.ensure_future(work())
+        self._running[key] = future
+
+        def finished(_: asyncio.Future[T]) -> None:
+            if self._running.get(key) is future:
+                del self._running[key]
+
+        future.add_done_callback(finished)
+        return future
+
+    async def join(self, key: str, work: Callable[[], Awaitable[T]]) -> T:
+        """The result of ``key``'s running task, or of ``work()`` started as it."""
+        future = self._running.get(key)
+        if future is None:
+            future = self.start(key, work)
+            self._waiters[future] = 0
+        counted = future in self._waiters
+        if counted:
+            self._waiters[future] += 1
+        try:
+            # Shielded: one caller giving up must not cancel the task the others wait for.
+            return await asyncio.shield(future)
+        finally:
+            if counted and future in self._waiters:
+                self._waiters[future] -= 1
+                if self._waiters[future] == 0:
+                    del self._waiters[future]
+                    future.cancel()  # a no-op when it is done

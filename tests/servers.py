@@ -329,6 +329,11 @@ class Site:
     gates: dict[str, asyncio.Event] = field(default_factory=dict)
     #: The paths answered, in the order their answers were made.
     answered: list[str] = field(default_factory=list)
+    #: Paths whose answers wait until a request for every one of them has arrived: a
+    #: client that asks for them one after the other never gets the first answered.
+    together: set[str] = field(default_factory=set)
+    #: The paths asked for, in the order their requests arrived.
+    arrived: list[str] = field(default_factory=list)
     _changed: asyncio.Condition = field(default_factory=asyncio.Condition)
     _loop: asyncio.AbstractEventLoop | None = None
     #: Set when a request for a held path (see :meth:`hold`) has arrived.
@@ -347,6 +352,11 @@ class Site:
         self._loop.call_soon_threadsafe(self.gates[path].set)
 
     async def _wait_turn(self, path: str) -> None:
+        self.arrived.append(path)
+        if path in self.together:
+            async with self._changed:
+                self._changed.notify_all()
+                await self._changed.wait_for(lambda: self.together <= set(self.arrived))
         gate = self.gates.get(path)
         if gate is not None:
             self.held.set()

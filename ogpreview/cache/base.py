@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import orjson
 
@@ -17,7 +17,10 @@ from ogpreview.card import Card
 from ogpreview.errors import PreviewError, error_from_code
 from ogpreview.urls import VARIANT_SEPARATOR, page_of
 
-__all__ = ["Cache", "Entry", "MemoryCache", "NullCache"]
+if TYPE_CHECKING:
+    from ogpreview.settings import CacheSettings
+
+__all__ = ["Cache", "Entry", "MemoryCache", "NullCache", "cache_from_settings"]
 
 ENVELOPE_VERSION = 1
 
@@ -261,3 +264,20 @@ class NullCache:
 
     async def aclose(self) -> None:
         return None
+
+
+def cache_from_settings(settings: CacheSettings) -> Cache:
+    """The cache ``settings`` name: Redis at ``redis_url`` when set (imported only then),
+    else a memory cache bounded by ``memory_cache_entries`` and ``memory_cache_bytes``."""
+    if settings.redis_url:
+        from ogpreview.cache.redis import RedisCache
+
+        return RedisCache(
+            settings.redis_url,
+            prefix=settings.cache_prefix,
+            mode=settings.redis_mode,
+            sentinel_service=settings.redis_sentinel_service,
+        )
+    return MemoryCache(
+        max_entries=settings.memory_cache_entries, max_bytes=settings.memory_cache_bytes
+    )

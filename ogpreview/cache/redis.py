@@ -19,7 +19,7 @@ import time
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 
-from ogpreview.cache import Entry
+from ogpreview.cache.base import Entry
 from ogpreview.cache.redisclient import REDIS_ERRORS, Health, connect
 from ogpreview.errors import CacheUnavailable
 from ogpreview.urls import VARIANT_SEPARATOR, page_of

@@ -11,7 +11,7 @@ from ogpreview.card import Card
 from ogpreview.errors import PreviewError, UnsupportedContent
 from ogpreview.extraction.charset import decode_text
 from ogpreview.extraction.links import links_in
-from ogpreview.previewer import PreviewResult
+from ogpreview.previewer import ENRICH_MODES, EnrichMode, PreviewResult
 from ogpreview.tasks import offload
 from ogpreview.text import ascii_int
 from ogpreview.web.apierror import ApiError, status_for
@@ -106,10 +106,17 @@ async def preview(request: web.Request) -> web.Response:
             request, url, refresh=refresh, explain=explain, findings=findings
         )
         return _json(body)
+    asked = request.query.get("enrich", "wait")
+    if asked not in ENRICH_MODES:
+        raise ApiError("bad_request", "'enrich' must be wait or background")
+    enrich: EnrichMode = "background" if asked == "background" else "wait"
     locale = request_locale(request)
-    result = await request.app[PREVIEWER_KEY].lookup(url, refresh=refresh, locale=locale)
+    previewer = request.app[PREVIEWER_KEY]
+    result = await previewer.lookup(url, refresh=refresh, locale=locale, enrich=enrich)
     body = result.card.to_dict()
     body.update(Served.of(result).to_dict())
+    if enrich == "background":
+        body["enrichment"] = result.enrichment
     return _json(body, localised=True)
 
 

@@ -158,6 +158,19 @@ def paths(settings: Settings) -> dict[str, Any]:
                         "1 to add the checker's `verdict` and `findings` (each with a "
                         "`fix`) and requested_url/final_url",
                     ),
+                    {
+                        "name": "enrich",
+                        "in": "query",
+                        "required": False,
+                        "description": (
+                            "`background`: a card not cached comes back after the page alone "
+                            "(image unsized, no oEmbed values) while oEmbed and the image probe "
+                            "complete it into the cache; the answer then has `enrichment`: "
+                            "`pending` (or `complete`, when there was nothing to wait for). "
+                            "`wait` (default): after both. Ignored with explain or findings"
+                        ),
+                        "schema": {"type": "string", "enum": ["wait", "background"]},
+                    },
                     *_LOCALE_PARAMS,
                 ],
                 "responses": {

@@ -9,7 +9,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
-from ogpreview.previewer import CacheStatus, PreviewResult
+from ogpreview.card import CacheStatus, PreviewResult
 from ogpreview.web.schema import DESCRIPTION
 
 __all__ = ["Served"]

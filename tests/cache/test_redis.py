@@ -92,7 +92,7 @@ async def test_dead_lock_holder_frees_the_url_within_a_lease(
 ) -> None:
     """A lock left by a holder that died (never renewed, never released) stops blocking
     other instances once its lease runs out, not after the whole fetch budget."""
-    from ogpreview.previewer import LOCK_LEASE
+    from ogpreview.cache.lock import LOCK_LEASE
 
     settings = LOCAL.replace(redis_url=redis_url, cache_prefix=redis_prefix, total_timeout=30.0)
     url = site.url("/plain.html")
