@@ -18,9 +18,9 @@ from ogpreview.errors import PreviewError, error_from_code
 from ogpreview.urls import VARIANT_SEPARATOR, page_of
 
 if TYPE_CHECKING:
-    from ogpreview.settings import CacheSettings
+    pass
 
-__all__ = ["Cache", "Entry", "MemoryCache", "NullCache", "cache_from_settings"]
+__all__ = ["Cache", "Entry", "MemoryCache", "NullCache"]
 
 ENVELOPE_VERSION = 1
 
@@ -264,20 +264,3 @@ class NullCache:
 
     async def aclose(self) -> None:
         return None
-
-
-def cache_from_settings(settings: CacheSettings) -> Cache:
-    """The cache ``settings`` name: Redis at ``redis_url`` when set (imported only then),
-    else a memory cache bounded by ``memory_cache_entries`` and ``memory_cache_bytes``."""
-    if settings.redis_url:
-        from ogpreview.cache.redis import RedisCache
-
-        return RedisCache(
-            settings.redis_url,
-            prefix=settings.cache_prefix,
-            mode=settings.redis_mode,
-            sentinel_service=settings.redis_sentinel_service,
-        )
-    return MemoryCache(
-        max_entries=settings.memory_cache_entries, max_bytes=settings.memory_cache_bytes
-    )
