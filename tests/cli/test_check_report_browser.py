@@ -16,9 +16,9 @@ import pytest
 from aiohttp import web
 
 from ogpreview.cli import main
-from tests.browser import chromium, needs_chromium
 from tests.conftest import ROOT
 from tests.servers import Site, in_thread, site_server
+from tests.web.chromium import needs_chromium, run_chromium
 
 pytestmark = needs_chromium
 
@@ -80,7 +80,7 @@ async def _shown(report: str) -> dict[str, Any]:
     server = web.TCPSite(runner, "127.0.0.1", 0)
     await server.start()
     try:
-        dom = await chromium(
+        dom = await run_chromium(
             f"http://127.0.0.1:{runner.addresses[0][1]}/", "--dump-dom", window=WINDOW
         )
     finally:
@@ -112,8 +112,8 @@ def test_opened_report_loads_nothing_from_the_sites(
     before = sum(site.hits.values())
     ARTIFACTS.mkdir(exist_ok=True)
     shot = ARTIFACTS / "check-report.png"
-    asyncio.run(chromium(report.as_uri(), f"--screenshot={shot}", window=WINDOW))
-    asyncio.run(chromium(report.as_uri(), "--dump-dom", window=WINDOW))
+    asyncio.run(run_chromium(report.as_uri(), f"--screenshot={shot}", window=WINDOW))
+    asyncio.run(run_chromium(report.as_uri(), "--dump-dom", window=WINDOW))
     assert (sum(site.hits.values()) - before, shot.stat().st_size > 0) == (0, True)
 
 
@@ -121,6 +121,6 @@ def test_html_images_load_the_card_images(site: Site, tmp_path: Path, capsys: An
     """With --html-images the page shows the card images, from their sites."""
     report = _report(site, tmp_path, capsys, "--html-images")
     before = site.hits.copy()
-    asyncio.run(chromium(report.as_uri(), "--dump-dom", window=WINDOW))
+    asyncio.run(run_chromium(report.as_uri(), "--dump-dom", window=WINDOW))
     loaded = {path: n - before[path] for path, n in site.hits.items() if n > before[path]}
     assert loaded == {"/wide.png": 1, "/card-photo.png": 1}
