@@ -86,18 +86,24 @@ def run(args: argparse.Namespace) -> int:
 def _serve(settings: Settings, *, reuse_port: bool) -> int:
     from ogpreview.extraction.jsonld import preload_lenient_jsonld
     from ogpreview.web import create_app, serve_app
+    from ogpreview.web.accesslog import install_writer
 
     preload_lenient_jsonld()  # a long-lived server pays for the import now, not mid-request
-    # SIGTERM and SIGINT stop it gracefully: it stops accepting, lets in-flight requests
-    # finish (up to SHUTDOWN_TIMEOUT), then runs the cleanup contexts.
-    serve_app(
-        create_app(settings),
-        host=settings.host,
-        port=settings.port,
-        reuse_port=reuse_port,
-        shutdown_timeout=SHUTDOWN_TIMEOUT,
-        announce=lambda text: print(text, file=sys.stderr, flush=True),
-    )
+    # Access lines go to stderr as the other logs do, but written in batches by a thread.
+    access_writer = install_writer(sys.stderr)
+    try:
+        # SIGTERM and SIGINT stop it gracefully: it stops accepting, lets in-flight
+        # requests finish (up to SHUTDOWN_TIMEOUT), then runs the cleanup contexts.
+        serve_app(
+            create_app(settings),
+            host=settings.host,
+            port=settings.port,
+            reuse_port=reuse_port,
+            shutdown_timeout=SHUTDOWN_TIMEOUT,
+            announce=lambda text: print(text, file=sys.stderr, flush=True),
+        )
+    finally:
+        access_writer.close()  # every line of the answered requests is written
     return EXIT_OK
 
 

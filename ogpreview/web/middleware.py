@@ -21,6 +21,7 @@ from aiohttp import web
 
 from ogpreview.errors import HTTPStatusError, PreviewError, UpstreamBusy
 from ogpreview.fetch.slots import upstream_client
+from ogpreview.web.accesslog import log_request
 from ogpreview.web.apierror import ApiError, Problem, status_for
 from ogpreview.web.imageproxy import EMBED_PURPOSES, IMAGE_PATH, require_signature
 from ogpreview.web.keys import (
@@ -34,7 +35,6 @@ from ogpreview.web.keys import (
 __all__ = ["account", "code_for_status", "error_response", "gate", "observe"]
 
 log = logging.getLogger("ogpreview.web")
-access_log = logging.getLogger("ogpreview.access")
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -151,21 +151,7 @@ def account(
 ) -> None:
     """Count one answered request in the metrics and write its access-log line."""
     app[METRICS_KEY].observe(route, method, status, seconds)
-    if access_log.isEnabledFor(logging.INFO):
-        # The path only: queries may hold signatures, headers may hold keys.
-        access_log.info(
-            orjson.dumps(
-                {
-                    "ts": round(time.time(), 3),
-                    "client": client,
-                    "method": method,
-                    "path": path,
-                    "route": route,
-                    "status": status,
-                    "ms": round(seconds * 1000, 2),
-                }
-            ).decode()
-        )
+    log_request(client, method, path, route, status, seconds)
 
 
 def client_address(request: web.Request) -> str:

@@ -4,6 +4,7 @@ socket: the API's JSON error shape with a stable code, one access-log line, no t
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -62,9 +63,22 @@ async def exchange(port: int, raw: bytes) -> Answer:
     return Answer(int(status_line.split(" ")[1]), headers, body)
 
 
+async def settled(server: Server) -> int:
+    """How many lines the log holds once the earlier requests' lines are all in it (the
+    access log is written in batches, a little after the answers, in their order)."""
+    path = f"/settled-{next(_SETTLED)}"
+    head = f"GET {path} HTTP/1.1\r\n".encode() + HOST + b"Connection: close\r\n\r\n"
+    await exchange(server.port, head)
+    await server.wait_log(lambda log: any(f'"path":"{path}"' in line for line in log))
+    return next(i for i, line in enumerate(server.log) if f'"path":"{path}"' in line) + 1
+
+
+_SETTLED = itertools.count()
+
+
 async def log_of(server: Server, raw: bytes) -> tuple[Answer, list[str]]:
     """The answer to ``raw`` and every line the server logged for it."""
-    mark = len(server.log)
+    mark = await settled(server)
     answer = await exchange(server.port, raw)
     # A request after it, whose access line is written only after all of the first's.
     await exchange(server.port, b"GET /healthz HTTP/1.1\r\n" + HOST + b"Connection: close\r\n\r\n")
