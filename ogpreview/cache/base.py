@@ -151,12 +151,30 @@ class Cache(Protocol):
     async def aclose(self) -> None: ...
 
 
-class MemoryCache:
+class _InProcess:
+    """What a cache kept by one process needs of the fetch lock and the health check: no
+    other instance can race it (the previewer's single flight already serves its callers),
+    and it is always up."""
+
+    shared = False
+
+    async def acquire_lock(self, key: str, ttl: float) -> str | None:
+        return "local"
+
+    async def release_lock(self, key: str, token: str) -> None:
+        return None
+
+    async def extend_lock(self, key: str, token: str, ttl: float) -> None:
+        return None
+
+    async def ping(self) -> bool:
+        return True
+
+
+class MemoryCache(_InProcess):
     """The embedded default: entries in this process, bounded by count and by bytes (LRU),
     each kept until its stale time. Single-flight within the process is the previewer's
     job, so locks here always succeed."""
-
-    shared = False
 
     def __init__(self, *, max_entries: int = 10_000, max_bytes: int = 64 * 1024 * 1024):
         self.max_entries = max_entries
@@ -214,29 +232,15 @@ class MemoryCache:
                     del self._variants[page]
         return True
 
-    async def acquire_lock(self, key: str, ttl: float) -> str | None:
-        return "local"
-
-    async def release_lock(self, key: str, token: str) -> None:
-        return None
-
-    async def extend_lock(self, key: str, token: str, ttl: float) -> None:
-        return None
-
-    async def ping(self) -> bool:
-        return True
-
     async def aclose(self) -> None:
         self._entries.clear()
         self._variants.clear()
         self._bytes = 0
 
 
-class NullCache:
+class NullCache(_InProcess):
     """A cache that keeps nothing: for callers that fetch every URL once anyway (a batch
     link check), where keeping cards would only cost memory."""
-
-    shared = False
 
     async def get(self, key: str) -> Entry | None:
         return None
@@ -249,18 +253,6 @@ class NullCache:
 
     async def purge(self, key: str) -> int:
         return 0
-
-    async def acquire_lock(self, key: str, ttl: float) -> str | None:
-        return "local"
-
-    async def release_lock(self, key: str, token: str) -> None:
-        return None
-
-    async def extend_lock(self, key: str, token: str, ttl: float) -> None:
-        return None
-
-    async def ping(self) -> bool:
-        return True
 
     async def aclose(self) -> None:
         return None
