@@ -16,23 +16,16 @@ import asyncio
 import dataclasses
 from collections.abc import Collection, Mapping
 from typing import Any
-from urllib.parse import urlsplit
 
 from ogpreview.card import Card
 from ogpreview.errors import BlockedAddress, BlockedURL, InvalidURL, PreviewError
 from ogpreview.fetch.fetcher import Fetcher
+from ogpreview.urls import host_key
 
 __all__ = ["LOADED_FIELDS", "drop_refused", "note_dropped"]
 
 #: The card fields holding URLs that clients load without a click.
 LOADED_FIELDS = ("image", "favicon", "oembed_url")
-
-
-def _host(url: str) -> str | None:
-    try:
-        return urlsplit(url).hostname
-    except ValueError:
-        return None
 
 
 async def _refusal(
@@ -41,7 +34,7 @@ async def _refusal(
     try:
         if url in vetted:
             return None
-        if page_host is not None and _host(url) == page_host:
+        if page_host is not None and host_key(url) == page_host:
             fetcher.validate(url)  # same addresses as the page: only its spelling is new
         else:
             await fetcher.check_destination(url)
@@ -72,7 +65,7 @@ async def drop_refused(
         urls["favicon"] = card.favicon
     if card.oembed_url is not None:
         urls["oembed_url"] = card.oembed_url
-    page_host = _host(page_url)
+    page_host = host_key(page_url) or None
     refusals = await asyncio.gather(
         *(_refusal(fetcher, url, page_host, vetted) for url in urls.values())
     )
